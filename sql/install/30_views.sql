@@ -191,35 +191,44 @@ SELECT
     a.started_jimers - a.completed_jimers AS drop_off_jimers,
     a.median_seconds_to_complete,
     a.p90_seconds_to_complete,
+    a.completed_without_start,
+    a.first_activity_at,
+    a.last_activity_at,
     a.window_closes_at
 FROM (
     SELECT
-        first_started_at::date AS day,
+        coalesce(first_started_at, first_completed_at)::date AS day,
         experience_uid,
-        count(*) AS started_jimers,
+        count(*) FILTER (WHERE starts > 0) AS started_jimers,
         count(*) FILTER (WHERE converted) AS completed_jimers,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds_to_complete) AS median_seconds_to_complete,
         percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds_to_complete) AS p90_seconds_to_complete,
+        count(*) FILTER (WHERE completed_without_start) AS completed_without_start,
+        min(first_activity_at) AS first_activity_at,
+        max(last_activity_at) AS last_activity_at,
         max(first_started_at + funnel_window) AS window_closes_at
     FROM jimo.journey_conversions
-    WHERE experience_type = 'TOUR' AND first_started_at IS NOT NULL
+    WHERE experience_type = 'TOUR' AND (starts > 0 OR completed_without_start)
     GROUP BY 1, 2
 ) a
 LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid;
 
 COMMENT ON VIEW jimo.tour_funnel_daily IS
-'jimo.tour_funnel by day of each jimer''s first start (a cohort per day and tour): conversion over time. A day''s cohort is final once window_closes_at has passed. Jimers who completed without any start have no day and appear only in tour_funnel.completed_without_start.';
-COMMENT ON COLUMN jimo.tour_funnel_daily.day IS 'Day of the jimers'' first tour.started (session TimeZone)';
+'jimo.tour_funnel by day of each jimer''s first start (one cohort per day and tour): conversion over time, same conversion rule. A day''s numbers are final once window_closes_at has passed. Jimers who completed without any start are counted on the day of their first completion, in completed_without_start only. Summed over days, started_jimers, completed_jimers and completed_without_start give tour_funnel''s.';
+COMMENT ON COLUMN jimo.tour_funnel_daily.day IS 'Day of the jimers'' first tour.started (for completed_without_start: of their first tour.completed), session TimeZone';
 COMMENT ON COLUMN jimo.tour_funnel_daily.experience_uid IS 'The tour';
 COMMENT ON COLUMN jimo.tour_funnel_daily.title IS 'Title of the tour (latest snapshot)';
 COMMENT ON COLUMN jimo.tour_funnel_daily.state IS 'LIVE or PAUSED (latest snapshot)';
 COMMENT ON COLUMN jimo.tour_funnel_daily.is_deleted IS 'True once the tour was deleted';
 COMMENT ON COLUMN jimo.tour_funnel_daily.started_jimers IS 'Jimers whose first start was on this day';
 COMMENT ON COLUMN jimo.tour_funnel_daily.completed_jimers IS 'Of those, jimers who completed within the conversion window after their first start';
-COMMENT ON COLUMN jimo.tour_funnel_daily.conversion_rate IS 'completed_jimers / started_jimers (0..1, 4 decimals)';
+COMMENT ON COLUMN jimo.tour_funnel_daily.conversion_rate IS 'completed_jimers / started_jimers (0..1, 4 decimals; NULL without starts)';
 COMMENT ON COLUMN jimo.tour_funnel_daily.drop_off_jimers IS 'started_jimers - completed_jimers';
 COMMENT ON COLUMN jimo.tour_funnel_daily.median_seconds_to_complete IS 'Median seconds from first start to completion, over the converted jimers of the day';
 COMMENT ON COLUMN jimo.tour_funnel_daily.p90_seconds_to_complete IS '90th percentile (interpolated) of the same';
+COMMENT ON COLUMN jimo.tour_funnel_daily.completed_without_start IS 'Jimers whose first tour.completed was on this day and who have no tour.started at all';
+COMMENT ON COLUMN jimo.tour_funnel_daily.first_activity_at IS 'Earliest interaction of the day''s jimers with the tour (any day)';
+COMMENT ON COLUMN jimo.tour_funnel_daily.last_activity_at IS 'Latest interaction of the day''s jimers with the tour (any day)';
 COMMENT ON COLUMN jimo.tour_funnel_daily.window_closes_at IS 'When the conversion window of the day''s last starter closes: until then completed_jimers may still grow';
 
 -------------------------------------------------------------------------------
