@@ -1,0 +1,483 @@
+/*-------------------------------------------------------------------------
+ *
+ * db.c
+ *	  Database workers: each owns one libpq connection and stores batches
+ *	  of deliveries with one jimo.receive_batch call each.
+ *
+ * A batch is one PQexecPrepared in autocommit mode, so one statement, one
+ * transaction and one commit (one WAL flush) for every delivery in it.
+ * PQexecPrepared returns only after ReadyForQuery: PGRES_TUPLES_OK means
+ * the implicit transaction has committed.  Anything else, including a
+ * connection lost mid-call when the commit may or may not have happened,
+ * is answered 503 so that Jimo retries; the content digest in the
+ * extension makes the retry harmless.
+ *
+ * Bodies travel as a binary bytea[] parameter: arbitrary request bytes
+ * (invalid UTF-8, NUL) reach the server unchanged, where the extension
+ * rejects and keeps them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "metrics.h"
+#include "queue.h"
+
+#define BYTEAOID		17
+#define BYTEAARRAYOID	1001
+
+/* reconnect backoff: doubles from the first to the last */
+#define BACKOFF_MIN_MS	100
+#define BACKOFF_MAX_MS	2000
+/* an idle worker checks its connection this often, to keep readyz true */
+#define PROBE_MS		1000
+
+#define STMT_NAME "jimo_receive_batch"
+#define STMT_SQL  "SELECT ord, event_id, status, error FROM jimo.receive_batch($1::bytea[])"
+
+typedef struct Worker
+{
+	int			id;
+	pthread_t	thread;
+	PGconn	   *conn;
+	bool		up;
+	bool		ever_up;
+	int			backoff_ms;
+	double		next_attempt;
+	double		last_used;
+
+	/* the main thread may cancel a running batch on shutdown */
+	pthread_mutex_t cancel_lock;
+	PGcancel   *cancel;
+
+	/* buffers reused from batch to batch */
+	Delivery  **batch;
+	char	   *param;
+	size_t		param_cap;
+} Worker;
+
+static Worker *workers;
+static int	nworkers;
+static int	nconnected;
+
+int
+db_connected(void)
+{
+	return __atomic_load_n(&nconnected, __ATOMIC_RELAXED);
+}
+
+bool
+db_ready(void)
+{
+	/* a worker counts as up only once it found receive_batch and prepared it */
+	return db_connected() > 0;
+}
+
+static void
+set_up(Worker *w, bool up)
+{
+	if (w->up == up)
+		return;
+	w->up = up;
+	__atomic_add_fetch(&nconnected, up ? 1 : -1, __ATOMIC_RELAXED);
+}
+
+static void
+worker_disconnect(Worker *w, const char *why)
+{
+	char		q[512];
+
+	if (w->conn)
+	{
+		log_msg(LOG_WARN, "database connection lost", "worker=%d error=%s", w->id,
+				log_quote(q, sizeof(q), why));
+		pthread_mutex_lock(&w->cancel_lock);
+		if (w->cancel)
+			PQfreeCancel(w->cancel);
+		w->cancel = NULL;
+		pthread_mutex_unlock(&w->cancel_lock);
+		PQfinish(w->conn);
+		w->conn = NULL;
+	}
+	set_up(w, false);
+	w->next_attempt = mono_now() + w->backoff_ms / 1000.0;
+	w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
+}
+
+static bool
+exec_ok(Worker *w, const char *sql, ExecStatusType want, const char *what)
+{
+	PGresult   *res = PQexec(w->conn, sql);
+	bool		ok = res && PQresultStatus(res) == want;
+	char		q[512];
+
+	if (!ok)
+		log_msg(LOG_ERROR, "database setup failed", "worker=%d step=%s error=%s",
+				w->id, what, log_quote(q, sizeof(q), PQerrorMessage(w->conn)));
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Connect, check that the extension's entry point is there, prepare the
+ * statement.  On failure the worker stays down until its backoff expires.
+ */
+static void
+worker_connect(Worker *w)
+{
+	const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", NULL};
+	const char *vals[] = {config.dsn, "jimo-receiver", "5", NULL};
+	char		q[512];
+	char		sql[128];
+	PGresult   *res;
+	bool		found;
+
+	w->conn = PQconnectdbParams(keys, vals, 1);
+	if (w->conn == NULL || PQstatus(w->conn) != CONNECTION_OK)
+	{
+		/* a down database is expected while it restarts: warn once per outage */
+		log_msg(w->backoff_ms > BACKOFF_MIN_MS ? LOG_DEBUG : LOG_WARN,
+				"could not connect to the database", "worker=%d retry_ms=%d error=%s",
+				w->id, w->backoff_ms,
+				log_quote(q, sizeof(q), w->conn ? PQerrorMessage(w->conn) : "out of memory"));
+		PQfinish(w->conn);
+		w->conn = NULL;
+		worker_disconnect(w, NULL);
+		return;
+	}
+
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", config.db_timeout_ms);
+	if (!exec_ok(w, sql, PGRES_COMMAND_OK, "statement_timeout"))
+		goto fail;
+
+	res = PQexec(w->conn, "SELECT to_regprocedure('jimo.receive_batch(bytea[])') IS NOT NULL");
+	found = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!found)
+	{
+		log_msg(LOG_ERROR, "jimo.receive_batch(bytea[]) not found: run CREATE EXTENSION jimo_webhooks",
+				"worker=%d database=%s", w->id, log_quote(q, sizeof(q), PQdb(w->conn)));
+		goto fail;
+	}
+
+	res = PQprepare(w->conn, STMT_NAME, STMT_SQL, 1, (const Oid[]) {BYTEAARRAYOID});
+	found = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!found)
+		log_msg(LOG_ERROR, "could not prepare receive_batch", "worker=%d error=%s",
+				w->id, log_quote(q, sizeof(q), PQerrorMessage(w->conn)));
+	PQclear(res);
+	if (!found)
+		goto fail;
+
+	pthread_mutex_lock(&w->cancel_lock);
+	w->cancel = PQgetCancel(w->conn);
+	pthread_mutex_unlock(&w->cancel_lock);
+
+	if (w->ever_up)
+		metrics_reconnect();
+	log_msg(LOG_INFO, w->ever_up ? "database connection re-established" : "database connected",
+			"worker=%d database=%s server_version=%d", w->id,
+			log_quote(q, sizeof(q), PQdb(w->conn)), PQserverVersion(w->conn));
+	w->ever_up = true;
+	w->backoff_ms = BACKOFF_MIN_MS;
+	w->last_used = mono_now();
+	set_up(w, true);
+	return;
+
+fail:
+	PQfinish(w->conn);
+	w->conn = NULL;
+	/* a missing extension is not fixed by hammering: use the long backoff */
+	w->backoff_ms = BACKOFF_MAX_MS;
+	worker_disconnect(w, NULL);
+}
+
+static void
+put_int32(char *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+}
+
+/*
+ * Build the binary array_recv format of a one-dimensional bytea[]:
+ * ndim, has-nulls flag, element type, then (length, lower bound) of the
+ * dimension, then each element as length + bytes.
+ */
+static bool
+build_param(Worker *w, Delivery **batch, int n, size_t *len)
+{
+	size_t		need = 20;
+	char	   *p;
+
+	for (int i = 0; i < n; i++)
+		need += 4 + batch[i]->len;
+	if (need > w->param_cap)
+	{
+		char	   *np = realloc(w->param, need);
+
+		if (np == NULL)
+			return false;
+		w->param = np;
+		w->param_cap = need;
+	}
+	p = w->param;
+	put_int32(p, 1);
+	put_int32(p + 4, 0);
+	put_int32(p + 8, BYTEAOID);
+	put_int32(p + 12, (uint32_t) n);
+	put_int32(p + 16, 1);
+	p += 20;
+	for (int i = 0; i < n; i++)
+	{
+		put_int32(p, (uint32_t) batch[i]->len);
+		if (batch[i]->len)
+			memcpy(p + 4, batch[i]->body, batch[i]->len);
+		p += 4 + batch[i]->len;
+	}
+	*len = need;
+	return true;
+}
+
+static void
+fail_batch(Delivery **batch, int n)
+{
+	for (int i = 0; i < n; i++)
+		batch[i]->status = 503;
+}
+
+/*
+ * Apply one row of receive_batch's result to its delivery.  A delivery
+ * without a well-formed row keeps status 503: the statement committed, but
+ * we cannot tell what became of that body, and a retry is harmless.
+ */
+static void
+apply_row(Delivery **batch, int n, PGresult *res, int row, long *counts)
+{
+	int			ord = atoi(PQgetvalue(res, row, 0));
+	const char *status = PQgetvalue(res, row, 2);
+	Delivery   *d;
+
+	if (ord < 1 || ord > n)
+		return;
+	d = batch[ord - 1];
+	if (strcmp(status, "stored") == 0 || strcmp(status, "duplicate") == 0)
+	{
+		if (PQgetisnull(res, row, 1))
+			return;
+		d->event_id = atoll(PQgetvalue(res, row, 1));
+		d->outcome = status[0] == 's' ? OUTCOME_STORED : OUTCOME_DUPLICATE;
+		d->status = 200;
+	}
+	else if (strcmp(status, "rejected") == 0)
+	{
+		free(d->error);
+		d->error = strdup(PQgetisnull(res, row, 3) ? "rejected" : PQgetvalue(res, row, 3));
+		d->outcome = OUTCOME_REJECTED;
+		d->status = 400;
+	}
+	else
+		return;
+	counts[d->outcome]++;
+}
+
+static void
+run_batch(Worker *w, Delivery **batch, int n)
+{
+	const char *values[1];
+	int			lengths[1];
+	const int	formats[1] = {1};
+	size_t		len;
+	PGresult   *res;
+	double		t0;
+	long		counts[OUTCOME_COUNT] = {0};
+	char		q[512];
+
+	fail_batch(batch, n);
+	if (!build_param(w, batch, n, &len) || len > INT32_MAX)
+	{
+		log_msg(LOG_ERROR, "out of memory building a batch", "worker=%d size=%d", w->id, n);
+		return;
+	}
+	values[0] = w->param;
+	lengths[0] = (int) len;
+
+	t0 = mono_now();
+	res = PQexecPrepared(w->conn, STMT_NAME, 1, values, lengths, formats, 0);
+	w->last_used = mono_now();
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 4)
+	{
+		int			rows = PQntuples(res);
+
+		for (int r = 0; r < rows; r++)
+			apply_row(batch, n, res, r, counts);
+		for (int i = 0; i < OUTCOME_COUNT; i++)
+			if (counts[i])
+				metrics_event((EventOutcome) i, counts[i]);
+		metrics_batch(n, w->last_used - t0, 1);
+		if (rows != n)
+			log_msg(LOG_ERROR, "receive_batch returned a row count different from its input",
+					"worker=%d sent=%d rows=%d", w->id, n, rows);
+		log_msg(LOG_DEBUG, "batch committed", "worker=%d size=%d stored=%ld duplicate=%ld rejected=%ld ms=%.2f",
+				w->id, n, counts[OUTCOME_STORED], counts[OUTCOME_DUPLICATE],
+				counts[OUTCOME_REJECTED], (w->last_used - t0) * 1000);
+	}
+	else
+	{
+		metrics_batch(n, 0, 0);
+		if (PQstatus(w->conn) != CONNECTION_OK)
+			worker_disconnect(w, PQerrorMessage(w->conn));
+		else
+			log_msg(LOG_ERROR, "receive_batch failed", "worker=%d size=%d error=%s", w->id, n,
+					log_quote(q, sizeof(q), res ? PQresultErrorMessage(res) : PQerrorMessage(w->conn)));
+	}
+	PQclear(res);
+}
+
+/* Cheap round trip on an idle connection, so outages show in readyz. */
+static void
+probe(Worker *w)
+{
+	PGresult   *res = PQexec(w->conn, "SELECT to_regprocedure('jimo.receive_batch(bytea[])') IS NOT NULL");
+
+	w->last_used = mono_now();
+	if (PQstatus(w->conn) != CONNECTION_OK)
+		worker_disconnect(w, PQerrorMessage(w->conn));
+	else if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+			 strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+	{
+		/* extension dropped under us: start over, which logs why */
+		PQclear(res);
+		worker_disconnect(w, "jimo.receive_batch(bytea[]) is gone");
+		return;
+	}
+	PQclear(res);
+}
+
+static void *
+worker_main(void *arg)
+{
+	Worker	   *w = arg;
+
+	for (;;)
+	{
+		double		now = mono_now();
+		int			timeout_ms;
+		bool		take;
+		int			n;
+
+		if (!w->up && now >= w->next_attempt)
+		{
+			worker_connect(w);
+			now = mono_now();
+		}
+
+		/*
+		 * A worker without a connection leaves deliveries to the others,
+		 * unless nobody is connected: then it answers them 503 right away
+		 * rather than letting them wait for a database that is not there.
+		 */
+		take = w->up || db_connected() == 0;
+		if (w->up)
+			timeout_ms = PROBE_MS;
+		else
+			timeout_ms = (int) ((w->next_attempt - now) * 1000) + 1;
+		if (timeout_ms < 1)
+			timeout_ms = 1;
+
+		n = queue_pop_batch(w->batch, config.batch_max, config.batch_max_bytes,
+							w->up ? config.batch_wait_ms : 0, timeout_ms, take);
+		if (n < 0)
+			break;
+		if (n == 0)
+		{
+			if (w->up && mono_now() - w->last_used >= PROBE_MS / 1000.0)
+				probe(w);
+			continue;
+		}
+
+		if (w->up)
+			run_batch(w, w->batch, n);
+		else
+			fail_batch(w->batch, n);
+		for (int i = 0; i < n; i++)
+			delivery_finish(w->batch[i]);
+	}
+
+	pthread_mutex_lock(&w->cancel_lock);
+	if (w->cancel)
+		PQfreeCancel(w->cancel);
+	w->cancel = NULL;
+	pthread_mutex_unlock(&w->cancel_lock);
+	PQfinish(w->conn);
+	w->conn = NULL;
+	set_up(w, false);
+	return NULL;
+}
+
+int
+db_start(void)
+{
+	nworkers = config.db_connections;
+	workers = calloc((size_t) nworkers, sizeof(Worker));
+	if (workers == NULL)
+		return -1;
+	for (int i = 0; i < nworkers; i++)
+	{
+		Worker	   *w = &workers[i];
+
+		w->id = i + 1;
+		w->backoff_ms = BACKOFF_MIN_MS;
+		pthread_mutex_init(&w->cancel_lock, NULL);
+		w->batch = calloc((size_t) config.batch_max, sizeof(Delivery *));
+		if (w->batch == NULL || pthread_create(&w->thread, NULL, worker_main, w) != 0)
+		{
+			nworkers = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Shutdown took too long: interrupt batches still running in the server. */
+void
+db_cancel_all(void)
+{
+	for (int i = 0; i < nworkers; i++)
+	{
+		Worker	   *w = &workers[i];
+		char		err[256];
+
+		pthread_mutex_lock(&w->cancel_lock);
+		if (w->cancel)
+			PQcancel(w->cancel, err, sizeof(err));
+		pthread_mutex_unlock(&w->cancel_lock);
+	}
+}
+
+void
+db_join(void)
+{
+	for (int i = 0; i < nworkers; i++)
+	{
+		pthread_join(workers[i].thread, NULL);
+		free(workers[i].batch);
+		free(workers[i].param);
+		pthread_mutex_destroy(&workers[i].cancel_lock);
+	}
+	free(workers);
+	workers = NULL;
+	nworkers = 0;
+}

@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * db.h
+ *	  Database workers: each owns one libpq connection and stores batches
+ *	  of deliveries with one jimo.receive_batch call each.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RECEIVER_DB_H
+#define RECEIVER_DB_H
+
+#include <stdbool.h>
+
+extern int	db_start(void);
+extern void db_cancel_all(void);
+extern void db_join(void);
+
+/* workers whose connection worked last time it was used */
+extern int	db_connected(void);
+
+/* ready: a connection is up and jimo.receive_batch(bytea[]) exists */
+extern bool db_ready(void);
+
+#endif							/* RECEIVER_DB_H */

@@ -1,0 +1,569 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *	  The HTTP side of jimo-receiver: routes, authentication, bodies.
+ *
+ * libmicrohttpd does all HTTP parsing and runs its own event-loop threads.
+ * A webhook body is read into memory, then the connection is suspended
+ * and the body queued for a database worker; the worker resumes the
+ * connection once the batch holding the body has committed (or failed),
+ * and the handler, called again, answers with the outcome.  No thread
+ * blocks on the database, so a few event-loop threads serve thousands of
+ * connections waiting for their commit.
+ *
+ * Order of checks for the webhook path: route (404), method (405),
+ * secret (401), shutdown (503), declared size (413) -- all before a byte
+ * of the body is read -- then body size as it arrives, then the queue.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "queue.h"
+
+typedef enum Route
+{
+	ROUTE_NONE,
+	ROUTE_WEBHOOK,
+	ROUTE_HEALTHZ,
+	ROUTE_READYZ,
+	ROUTE_METRICS
+} Route;
+
+typedef enum ReqState
+{
+	REQ_NEW,
+	REQ_READING,
+	REQ_TOO_LARGE,				/* body over the limit: discarding the rest */
+	REQ_QUEUED,
+	REQ_ANSWERED
+} ReqState;
+
+typedef struct Request
+{
+	Delivery	d;				/* shared with the database worker */
+	Route		route;
+	ReqState	state;
+	unsigned int status;		/* answered status, for the access log */
+	double		started;
+	size_t		received;
+	char		logpath[128];	/* redacted, filled only for the access log */
+} Request;
+
+static struct MHD_Daemon *daemon_handle;
+static MHD_socket quiesced_socket = MHD_INVALID_SOCKET;
+static bool shutting_down;
+static int	inflight;
+static char retry_after[16];
+
+/* ---------- responses ---------- */
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, Request *r, unsigned int status,
+	  const char *content_type, char *body, size_t len, bool must_free,
+	  const char *allow)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body,
+										   must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+	{
+		if (must_free)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	/* while draining, make keep-alive clients reconnect elsewhere */
+	if (__atomic_load_n(&shutting_down, __ATOMIC_RELAXED))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		ret = MHD_queue_basic_auth_fail_response(conn, "jimo-receiver", resp);
+	else
+		ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+
+	r->state = REQ_ANSWERED;
+	r->status = status;
+	metrics_request(status);
+	return ret;
+}
+
+static enum MHD_Result
+reply_json(struct MHD_Connection *conn, Request *r, unsigned int status,
+		   const char *json, const char *allow)
+{
+	return reply(conn, r, status, "application/json", (char *) json, strlen(json),
+				 false, allow);
+}
+
+/* Append s to out as the inside of a JSON string. */
+static size_t
+json_escape(char *out, size_t cap, const char *s)
+{
+	size_t		o = 0;
+
+	for (const unsigned char *p = (const unsigned char *) s; *p && o + 7 < cap; p++)
+	{
+		if (*p == '"' || *p == '\\')
+		{
+			out[o++] = '\\';
+			out[o++] = (char) *p;
+		}
+		else if (*p < 0x20)
+			o += (size_t) snprintf(out + o, cap - o, "\\u%04x", *p);
+		else
+			out[o++] = (char) *p;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static enum MHD_Result
+reply_delivery(struct MHD_Connection *conn, Request *r)
+{
+	Delivery   *d = &r->d;
+	char	   *body;
+	int			len;
+
+	if (d->status == 200)
+	{
+		body = malloc(96);
+		if (body == NULL)
+			return MHD_NO;
+		len = snprintf(body, 96, "{\"status\":\"stored\",\"event_id\":%lld%s}\n", d->event_id,
+					   d->outcome == OUTCOME_DUPLICATE ? ",\"duplicate\":true" : "");
+		return reply(conn, r, 200, "application/json", body, (size_t) len, true, NULL);
+	}
+	if (d->status == 400)
+	{
+		const char *err = d->error ? d->error : "rejected";
+		size_t		cap = strlen(err) * 6 + 64;
+
+		body = malloc(cap);
+		if (body == NULL)
+			return MHD_NO;
+		len = snprintf(body, cap, "{\"status\":\"rejected\",\"error\":\"");
+		len += (int) json_escape(body + len, cap - (size_t) len - 4, err);
+		len += snprintf(body + len, cap - (size_t) len, "\"}\n");
+		return reply(conn, r, 400, "application/json", body, (size_t) len, true, NULL);
+	}
+	return reply_json(conn, r, 503,
+					  "{\"status\":\"unavailable\",\"error\":\"the database could not store the event; retry later\"}\n",
+					  NULL);
+}
+
+/* ---------- routes ---------- */
+
+static Route
+route_of(const char *url, const char **path_secret)
+{
+	size_t		plen = strlen(config.path);
+
+	*path_secret = NULL;
+	if (strncmp(url, config.path, plen) == 0 &&
+		(url[plen] == '\0' || (url[plen] == '/' && strchr(url + plen + 1, '/') == NULL)))
+	{
+		if (url[plen] == '/')
+			*path_secret = url + plen + 1;
+		return ROUTE_WEBHOOK;
+	}
+	if (strcmp(url, "/healthz") == 0)
+		return ROUTE_HEALTHZ;
+	if (strcmp(url, "/readyz") == 0)
+		return ROUTE_READYZ;
+	if (strcmp(url, "/metrics") == 0)
+		return ROUTE_METRICS;
+	return ROUTE_NONE;
+}
+
+static enum MHD_Result
+handle_get(struct MHD_Connection *conn, Request *r, const char *method)
+{
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_json(conn, r, 405, "{\"status\":\"error\",\"error\":\"method not allowed\"}\n",
+						  "GET, HEAD");
+
+	switch (r->route)
+	{
+		case ROUTE_HEALTHZ:
+			return reply(conn, r, 200, "text/plain", "ok\n", 3, false, NULL);
+		case ROUTE_READYZ:
+			if (__atomic_load_n(&shutting_down, __ATOMIC_RELAXED))
+				return reply(conn, r, 503, "text/plain", "shutting down\n", 14, false, NULL);
+			if (!db_ready())
+				return reply(conn, r, 503, "text/plain",
+							 "database unreachable or jimo_webhooks extension missing\n", 56, false, NULL);
+			return reply(conn, r, 200, "text/plain", "ready\n", 6, false, NULL);
+		case ROUTE_METRICS:
+			{
+				size_t		len;
+				char	   *text = metrics_render(&len, queue_depth(), db_connected(),
+												  config.db_connections);
+
+				if (text == NULL)
+					return MHD_NO;
+				return reply(conn, r, 200, "text/plain; version=0.0.4", text, len, true, NULL);
+			}
+		default:
+			return MHD_NO;
+	}
+}
+
+/* First call for a webhook request: everything decidable from headers. */
+static enum MHD_Result
+begin_webhook(struct MHD_Connection *conn, Request *r, const char *method,
+			  const char *path_secret)
+{
+	const char *cl;
+
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		return reply_json(conn, r, 405, "{\"status\":\"error\",\"error\":\"method not allowed, use POST\"}\n",
+						  "POST");
+	if (!auth_check(conn, path_secret))
+		return reply_json(conn, r, 401, "{\"status\":\"error\",\"error\":\"missing or wrong secret\"}\n",
+						  NULL);
+	if (__atomic_load_n(&shutting_down, __ATOMIC_RELAXED))
+		return reply_json(conn, r, 503, "{\"status\":\"unavailable\",\"error\":\"shutting down\"}\n",
+						  NULL);
+
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl)
+	{
+		char	   *end;
+		unsigned long long n = strtoull(cl, &end, 10);
+
+		if (n > config.max_body)
+			return reply_json(conn, r, 413, "{\"status\":\"error\",\"error\":\"body too large\"}\n", NULL);
+		/* MHD has validated the header; allocate the body once */
+		r->d.cap = (size_t) n;
+		r->d.body = malloc(r->d.cap ? r->d.cap : 1);
+		if (r->d.body == NULL)
+			return MHD_NO;
+	}
+	r->state = REQ_READING;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+read_body(Request *r, const char *data, size_t size)
+{
+	Delivery   *d = &r->d;
+
+	if (mono_now() - r->started > config.request_timeout)
+	{
+		/* slow sender: MHD cannot answer mid-upload, so cut it off */
+		metrics_request(408);
+		r->status = 408;
+		return MHD_NO;
+	}
+	r->received += size;
+	if (r->state == REQ_TOO_LARGE)
+		return MHD_YES;
+	if (d->len + size > config.max_body)
+	{
+		r->state = REQ_TOO_LARGE;
+		free(d->body);
+		d->body = NULL;
+		d->len = d->cap = 0;
+		return MHD_YES;
+	}
+	if (d->len + size > d->cap)
+	{
+		size_t		ncap = d->cap ? d->cap * 2 : 4096;
+		char	   *nb;
+
+		while (ncap < d->len + size)
+			ncap *= 2;
+		if (ncap > config.max_body)
+			ncap = config.max_body;
+		nb = realloc(d->body, ncap);
+		if (nb == NULL)
+			return MHD_NO;
+		d->body = nb;
+		d->cap = ncap;
+	}
+	memcpy(d->body + d->len, data, size);
+	d->len += size;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+finish_webhook(struct MHD_Connection *conn, Request *r)
+{
+	if (r->state == REQ_TOO_LARGE)
+		return reply_json(conn, r, 413, "{\"status\":\"error\",\"error\":\"body too large\"}\n", NULL);
+
+	/* nobody can reach the database: say so now instead of queueing */
+	if (db_connected() == 0)
+		return reply_json(conn, r, 503, "{\"status\":\"unavailable\",\"error\":\"database unavailable\"}\n",
+						  NULL);
+
+	r->d.conn = conn;
+	switch (queue_push(&r->d))
+	{
+		case QUEUE_OK:
+			r->state = REQ_QUEUED;
+			return MHD_YES;
+		case QUEUE_FULL:
+			metrics_queue_full();
+			return reply_json(conn, r, 503, "{\"status\":\"unavailable\",\"error\":\"queue full\"}\n", NULL);
+		case QUEUE_CLOSED:
+			break;
+	}
+	return reply_json(conn, r, 503, "{\"status\":\"unavailable\",\"error\":\"shutting down\"}\n", NULL);
+}
+
+/* Path for the log: the secret segment, if any, is never written out. */
+static void
+loggable_path(const char *url, char *buf, size_t cap)
+{
+	size_t		plen = strlen(config.path);
+
+	if (strncmp(url, config.path, plen) == 0 && url[plen] == '/')
+		snprintf(buf, cap, "%s/[redacted]", config.path);
+	else if (config.secret && strstr(url, config.secret))
+		snprintf(buf, cap, "[redacted]");
+	else
+		snprintf(buf, cap, "%s", url);
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *conn, const char *url,
+		const char *method, const char *version, const char *upload_data,
+		size_t *upload_data_size, void **con_cls)
+{
+	Request    *r = *con_cls;
+
+	(void) cls;
+	(void) version;
+
+	if (r == NULL)
+	{
+		const char *path_secret;
+
+		r = calloc(1, sizeof(Request));
+		if (r == NULL)
+			return MHD_NO;
+		*con_cls = r;
+		__atomic_add_fetch(&inflight, 1, __ATOMIC_RELAXED);
+		r->started = mono_now();
+		r->route = route_of(url, &path_secret);
+		if (config.access_log)
+			loggable_path(url, r->logpath, sizeof(r->logpath));
+		switch (r->route)
+		{
+			case ROUTE_NONE:
+				return reply_json(conn, r, 404, "{\"status\":\"error\",\"error\":\"not found\"}\n", NULL);
+			case ROUTE_WEBHOOK:
+				return begin_webhook(conn, r, method, path_secret);
+			default:
+				return handle_get(conn, r, method);
+		}
+	}
+
+	switch (r->state)
+	{
+		case REQ_READING:
+		case REQ_TOO_LARGE:
+			if (*upload_data_size > 0)
+			{
+				size_t		n = *upload_data_size;
+
+				*upload_data_size = 0;
+				return read_body(r, upload_data, n);
+			}
+			return finish_webhook(conn, r);
+		case REQ_QUEUED:
+			/* resumed by the worker: the outcome is in r->d */
+			if (!__atomic_load_n(&r->d.done, __ATOMIC_ACQUIRE))
+				return MHD_YES;
+			return reply_delivery(conn, r);
+		default:
+			/* GET bodies and the like after an answer: ignore them */
+			*upload_data_size = 0;
+			return MHD_YES;
+	}
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		  enum MHD_RequestTerminationCode toe)
+{
+	Request    *r = *con_cls;
+
+	(void) cls;
+	if (r == NULL)
+		return;
+
+	if (config.access_log)
+	{
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		char		host[64] = "-";
+		char		qpath[300];
+
+		if (ci && ci->client_addr)
+			getnameinfo(ci->client_addr,
+						ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+						host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+		log_msg(LOG_INFO, "request", "remote=%s path=%s status=%u bytes=%zu ms=%.2f end=%d",
+				host, log_quote(qpath, sizeof(qpath), r->logpath), r->status,
+				r->received, (mono_now() - r->started) * 1000, (int) toe);
+	}
+
+	free(r->d.body);
+	free(r->d.error);
+	free(r);
+	*con_cls = NULL;
+	__atomic_sub_fetch(&inflight, 1, __ATOMIC_RELEASE);
+}
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char		buf[512];
+	char		q[600];
+	size_t		n;
+
+	(void) cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_msg(LOG_WARN, "libmicrohttpd", "detail=%s", log_quote(q, sizeof(q), buf));
+}
+
+/* --listen HOST:PORT, [V6]:PORT or :PORT (every interface). */
+static struct addrinfo *
+resolve_listen(void)
+{
+	char		host[256];
+	const char *port;
+	const char *colon = strrchr(config.listen, ':');
+	struct addrinfo hints = {0};
+	struct addrinfo *res = NULL;
+	size_t		hlen;
+	int			rc;
+
+	if (colon == NULL)
+	{
+		log_msg(LOG_ERROR, "--listen needs HOST:PORT", "listen=\"%s\"", config.listen);
+		return NULL;
+	}
+	port = colon + 1;
+	hlen = (size_t) (colon - config.listen);
+	if (hlen >= 2 && config.listen[0] == '[' && config.listen[hlen - 1] == ']')
+	{
+		memcpy(host, config.listen + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+	}
+	else
+	{
+		if (hlen >= sizeof(host))
+			hlen = sizeof(host) - 1;
+		memcpy(host, config.listen, hlen);
+		host[hlen] = '\0';
+	}
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (rc != 0)
+	{
+		log_msg(LOG_ERROR, "cannot resolve --listen", "listen=\"%s\" error=\"%s\"",
+				config.listen, gai_strerror(rc));
+		return NULL;
+	}
+	return res;
+}
+
+bool
+http_start(void)
+{
+	struct addrinfo *ai = resolve_listen();
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem ops[16];
+	int			n = 0;
+
+	if (ai == NULL)
+		return false;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	snprintf(retry_after, sizeof(retry_after), "%d", config.retry_after);
+
+	ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) config.max_header, NULL};
+	ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_CONNECTION_LIMIT, config.max_connections, NULL};
+	ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_CONNECTION_TIMEOUT, config.idle_timeout, NULL};
+	if (config.max_per_ip > 0)
+		ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_PER_IP_CONNECTION_LIMIT, config.max_per_ip, NULL};
+	if (config.http_threads > 1)
+		ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_THREAD_POOL_SIZE, config.http_threads, NULL};
+	ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+	ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr};
+	ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_END, 0, NULL};
+
+	/* the logger goes first so that MHD reports option errors through it */
+	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
+									 MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+									 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+									 MHD_OPTION_ARRAY, ops,
+									 MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (daemon_handle == NULL)
+	{
+		log_msg(LOG_ERROR, "could not start the HTTP server", "listen=\"%s\"", config.listen);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Stop accepting connections and refuse new deliveries; requests already
+ * queued are still answered by the workers.
+ */
+void
+http_begin_shutdown(void)
+{
+	__atomic_store_n(&shutting_down, true, __ATOMIC_RELAXED);
+	if (daemon_handle)
+		quiesced_socket = MHD_quiesce_daemon(daemon_handle);
+}
+
+int
+http_inflight(void)
+{
+	return __atomic_load_n(&inflight, __ATOMIC_ACQUIRE);
+}
+
+void
+http_stop(void)
+{
+	if (daemon_handle)
+		MHD_stop_daemon(daemon_handle);
+	daemon_handle = NULL;
+	/* MHD leaves a quiesced listen socket to us, to close after the stop */
+	if (quiesced_socket != MHD_INVALID_SOCKET)
+		close(quiesced_socket);
+	quiesced_socket = MHD_INVALID_SOCKET;
+}

@@ -1,0 +1,122 @@
+/*-------------------------------------------------------------------------
+ *
+ * main.c
+ *	  jimo-receiver: the HTTP endpoint Jimo posts webhooks to.
+ *
+ * Threads: libmicrohttpd's event-loop threads (--http-threads), database
+ * workers (--db-connections, one PGconn each), and this main thread, which
+ * only waits for SIGTERM/SIGINT and then shuts down in order:
+ *
+ *	 1. stop accepting connections and refuse new deliveries (503);
+ *	 2. let the workers store what is queued and answer it;
+ *	 3. wait for every request in flight to get its answer out;
+ *	 4. stop the HTTP server and close the database connections.
+ *
+ * Steps 2 and 3 are bounded by --shutdown-timeout; past it, running
+ * batches are cancelled, so their requests are answered 503, never lost
+ * silently.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "queue.h"
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	sigset_t	sigs;
+	int			sig = 0;
+	bool		exit_now;
+	int			rc;
+	double		deadline;
+	bool		cancelled = false;
+
+	rc = config_parse(argc, argv, &exit_now);
+	if (rc != 0 || exit_now)
+	{
+		config_free();
+		return rc;
+	}
+	/* nothing started later should inherit the secret */
+	unsetenv("JIMO_RECEIVER_SECRET");
+
+	/*
+	 * Block the shutdown signals before any thread starts so that every
+	 * thread inherits the mask and only sigwait() below ever sees them.
+	 * A client or server that hangs up must not kill us with SIGPIPE.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	queue_init(config.queue_max);
+	if (db_start() != 0)
+	{
+		log_msg(LOG_ERROR, "could not start database workers", NULL);
+		return 1;
+	}
+	if (!http_start())
+	{
+		queue_close();
+		db_join();
+		config_free();
+		return 1;
+	}
+	log_msg(LOG_INFO, "listening", "listen=\"%s\" path=\"%s\" auth=%s batch_max=%d batch_wait_ms=%d "
+			"db_connections=%d http_threads=%d max_body=%zu",
+			config.listen, config.path, config.open ? "open" : "secret", config.batch_max,
+			config.batch_wait_ms, config.db_connections, config.http_threads, config.max_body);
+
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	log_msg(LOG_INFO, "shutting down", "signal=%s inflight=%d queued=%d",
+			sig == SIGTERM ? "SIGTERM" : "SIGINT", http_inflight(), queue_depth());
+
+	http_begin_shutdown();
+	queue_close();
+	deadline = mono_now() + config.shutdown_timeout;
+
+	/*
+	 * Workers exit once the closed queue is empty.  Each queued delivery is
+	 * still suspended, so it must be answered (resumed) before MHD stops.
+	 */
+	while (queue_depth() > 0 || http_inflight() > 0)
+	{
+		if (!cancelled && mono_now() > deadline)
+		{
+			log_msg(LOG_WARN, "shutdown timeout: cancelling running batches", "inflight=%d queued=%d",
+					http_inflight(), queue_depth());
+			db_cancel_all();
+			cancelled = true;
+		}
+		/* past the deadline, only slow uploads (not suspended) may remain */
+		if (cancelled && queue_depth() == 0 && mono_now() > deadline + 1)
+			break;
+		sleep_ms(10);
+	}
+	db_join();
+	http_stop();
+	log_msg(LOG_INFO, "stopped", "unanswered=%d", http_inflight());
+	config_free();
+	return 0;
+}

@@ -1,0 +1,181 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *	  Deliveries waiting for a database worker (the group-commit queue).
+ *
+ * HTTP threads push complete request bodies and suspend their connection;
+ * database workers pop them in batches.  A worker that finds the queue
+ * non-empty waits up to --batch-wait-ms (counted from the arrival of the
+ * oldest delivery) for the batch to fill, so deliveries that arrive while
+ * another batch is committing share the next commit.  The queue is
+ * bounded: when full, the HTTP thread answers 503 at once instead of
+ * piling up memory and latency.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include <microhttpd.h>
+
+#include "queue.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t nonempty;
+static Delivery *head;
+static Delivery *tail;
+static int	count;
+static size_t bytes;
+static int	max_count;
+static bool closed;
+
+void
+queue_init(int max)
+{
+	pthread_condattr_t attr;
+
+	/* timed waits use the monotonic clock, immune to clock steps */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&nonempty, &attr);
+	pthread_condattr_destroy(&attr);
+	max_count = max;
+}
+
+/*
+ * Queue a delivery and suspend its connection.  The suspension happens
+ * under the queue lock: no worker can pop (and so resume) the connection
+ * before it is suspended, which MHD would not forgive.
+ */
+QueuePushResult
+queue_push(Delivery *d)
+{
+	QueuePushResult res = QUEUE_OK;
+
+	pthread_mutex_lock(&lock);
+	if (closed)
+		res = QUEUE_CLOSED;
+	else if (count >= max_count)
+		res = QUEUE_FULL;
+	else
+	{
+		MHD_suspend_connection(d->conn);
+		d->next = NULL;
+		d->enqueued_at = mono_now();
+		if (tail)
+			tail->next = d;
+		else
+			head = d;
+		tail = d;
+		count++;
+		bytes += d->len;
+		pthread_cond_signal(&nonempty);
+	}
+	pthread_mutex_unlock(&lock);
+	return res;
+}
+
+static void
+deadline_ts(struct timespec *ts, double at)
+{
+	ts->tv_sec = (time_t) at;
+	ts->tv_nsec = (long) ((at - (double) ts->tv_sec) * 1e9);
+	if (ts->tv_nsec >= 1000000000L)
+	{
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/*
+ * Take up to max deliveries (and about max_bytes of bodies; at least one).
+ * Waits up to timeout_ms for the first one; returns 0 on timeout and -1
+ * once the queue is closed and empty.  With take = false the caller only
+ * wants to sleep until work arrives (or the timeout), without popping.
+ */
+int
+queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
+				int timeout_ms, bool take)
+{
+	struct timespec ts;
+	int			n = 0;
+	size_t		nbytes = 0;
+
+	pthread_mutex_lock(&lock);
+	deadline_ts(&ts, mono_now() + timeout_ms / 1000.0);
+	while (count == 0 && !closed)
+	{
+		if (pthread_cond_timedwait(&nonempty, &lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	if (count == 0 || !take)
+	{
+		n = (count == 0 && closed) ? -1 : 0;
+		pthread_mutex_unlock(&lock);
+		return n;
+	}
+
+	/* let the batch fill up, bounded by the age of its oldest delivery */
+	if (wait_ms > 0 && !closed)
+	{
+		deadline_ts(&ts, head->enqueued_at + wait_ms / 1000.0);
+		while (count > 0 && count < max && bytes < max_bytes && !closed)
+		{
+			if (pthread_cond_timedwait(&nonempty, &lock, &ts) == ETIMEDOUT)
+				break;
+		}
+	}
+
+	while (head && n < max && (n == 0 || nbytes + head->len <= max_bytes))
+	{
+		Delivery   *d = head;
+
+		head = d->next;
+		if (head == NULL)
+			tail = NULL;
+		count--;
+		bytes -= d->len;
+		nbytes += d->len;
+		d->next = NULL;
+		batch[n++] = d;
+	}
+	/* another worker may start gathering the rest right away */
+	if (count > 0)
+		pthread_cond_signal(&nonempty);
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+void
+queue_close(void)
+{
+	pthread_mutex_lock(&lock);
+	closed = true;
+	pthread_cond_broadcast(&nonempty);
+	pthread_mutex_unlock(&lock);
+}
+
+int
+queue_depth(void)
+{
+	int			n;
+
+	pthread_mutex_lock(&lock);
+	n = count;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+/*
+ * Hand a delivery with its outcome back to the HTTP side.  After the
+ * resume, MHD may run the handler and free the delivery at any moment on
+ * another thread, so nothing here may touch it afterwards.
+ */
+void
+delivery_finish(Delivery *d)
+{
+	struct MHD_Connection *conn = d->conn;
+
+	__atomic_store_n(&d->done, true, __ATOMIC_RELEASE);
+	MHD_resume_connection(conn);
+}
