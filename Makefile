@@ -1,0 +1,49 @@
+# jimo_webhooks: PGXS build of the extension, plus the companion receiver.
+#   make && sudo make install     build and install into the PostgreSQL of pg_config
+#   make test                     everything, on a fresh machine (see README.md)
+#   make run                      embedded throwaway cluster + receiver
+
+EXTENSION  = jimo_webhooks
+EXTVERSION = 0.1
+
+MODULE_big = jimo_webhooks
+OBJS = \
+	src/jimo_webhooks.o \
+	src/batch.o \
+	src/columns.o \
+	src/digest.o \
+	src/entities.o \
+	src/event.o \
+	src/extract.o \
+	src/facts.o \
+	src/journeys.o \
+	src/payload.o \
+	src/store.o
+
+# The install script is assembled from one file per concern under sql/install.
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/[a-z]*.sql)))
+REGRESS := $(filter-out $(EXTENSION)--%,$(REGRESS))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+PG_CONFIG ?= pg_config
+PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+-include src/receiver/receiver.mk
+
+.PHONY: test run demo
+test:
+	bash test/run
+
+run:
+	bash src/receiver/run
+
+demo:
+	bash src/receiver/demo

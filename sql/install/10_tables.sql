@@ -1,0 +1,252 @@
+COMMENT ON SCHEMA jimo IS 'Jimo webhook events (jimo_webhooks extension)';
+
+-------------------------------------------------------------------------------
+-- Raw events: one row per distinct payload (the dedup key is its digest)
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.events (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    digest           bytea NOT NULL UNIQUE,
+    name             text NOT NULL,
+    version          text,
+    occurred_at      timestamptz NOT NULL,
+    received_at      timestamptz NOT NULL DEFAULT now(),
+    last_received_at timestamptz NOT NULL DEFAULT now(),
+    deliveries       integer NOT NULL DEFAULT 1,
+    experience_uid   uuid,
+    jimer_uid        uuid,
+    user_uid         uuid,
+    project_uid      uuid,
+    payload          jsonb NOT NULL
+);
+CREATE INDEX events_name_occurred_at_idx ON jimo.events (name, occurred_at);
+CREATE INDEX events_experience_uid_idx ON jimo.events (experience_uid);
+CREATE INDEX events_jimer_uid_idx ON jimo.events (jimer_uid);
+CREATE INDEX events_received_at_idx ON jimo.events (received_at);
+
+COMMENT ON TABLE jimo.events IS 'One row per distinct Jimo event (deduplicated on the SHA-256 of the canonical jsonb payload); redeliveries only bump deliveries';
+COMMENT ON COLUMN jimo.events.id IS 'Surrogate id, in order of first arrival';
+COMMENT ON COLUMN jimo.events.digest IS 'SHA-256 of the payload in jsonb normal form: whitespace and key order do not change it';
+COMMENT ON COLUMN jimo.events.name IS 'Jimo event name as sent, e.g. tour.completed (unknown names are kept too)';
+COMMENT ON COLUMN jimo.events.version IS 'Webhook API version from the envelope';
+COMMENT ON COLUMN jimo.events.occurred_at IS 'Event time from the envelope key "time" (seconds or milliseconds)';
+COMMENT ON COLUMN jimo.events.received_at IS 'Arrival of the first delivery';
+COMMENT ON COLUMN jimo.events.last_received_at IS 'Arrival of the latest delivery';
+COMMENT ON COLUMN jimo.events.deliveries IS 'How many times this exact event was delivered';
+COMMENT ON COLUMN jimo.events.payload IS 'The whole payload, so that later versions can re-derive typed rows';
+
+-------------------------------------------------------------------------------
+-- Bodies that could not be understood, with their error (deduplicated too)
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.rejected (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    digest           bytea NOT NULL UNIQUE,
+    error            text NOT NULL,
+    sqlstate         text NOT NULL,
+    received_at      timestamptz NOT NULL DEFAULT now(),
+    last_received_at timestamptz NOT NULL DEFAULT now(),
+    deliveries       integer NOT NULL DEFAULT 1,
+    body             text,
+    body_bytes       bytea,
+    CHECK ((body IS NULL) <> (body_bytes IS NULL))
+);
+CREATE INDEX rejected_received_at_idx ON jimo.rejected (received_at);
+
+COMMENT ON TABLE jimo.rejected IS 'Bodies that could not be stored as events, kept with their error; jimo.retry_rejected() tries them again';
+COMMENT ON COLUMN jimo.rejected.digest IS 'SHA-256 of the raw body bytes';
+COMMENT ON COLUMN jimo.rejected.error IS 'Why the body was rejected';
+COMMENT ON COLUMN jimo.rejected.sqlstate IS 'SQLSTATE that jimo.ingest() would have raised';
+COMMENT ON COLUMN jimo.rejected.body IS 'The body as text (NULL when it is not valid text, see body_bytes)';
+COMMENT ON COLUMN jimo.rejected.body_bytes IS 'The raw body when it is not valid text in the database encoding or holds NUL bytes';
+
+-------------------------------------------------------------------------------
+-- Latest-state tables. Each row holds the snapshot carried by the newest event
+-- (by event time; ties broken by jimo.event_rank(name), then by digest), so
+-- the result does not depend on arrival order.
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.projects (
+    uid              uuid PRIMARY KEY,
+    name             text,
+    snapshot         jsonb NOT NULL,
+    first_event_at   timestamptz NOT NULL,
+    state_at         timestamptz NOT NULL,
+    state_rank       integer NOT NULL,
+    state_digest     bytea NOT NULL
+);
+COMMENT ON TABLE jimo.projects IS 'Jimo projects (top-level "project" key), latest state by event time';
+
+CREATE TABLE jimo.experiences (
+    uid              uuid PRIMARY KEY,
+    title            text,
+    type             text,
+    state            text,
+    is_draft         boolean,
+    created_at       timestamptz,
+    published_at     timestamptz,
+    expires_at       timestamptz,
+    trigger_type     text,
+    recurrency_type  text,
+    recurrency_value numeric,
+    tags             jsonb,
+    project_uid      uuid,
+    is_deleted       boolean NOT NULL GENERATED ALWAYS AS (deleted_at IS NOT NULL) STORED,
+    deleted_at       timestamptz,
+    snapshot         jsonb NOT NULL,
+    first_event_at   timestamptz NOT NULL,
+    state_at         timestamptz NOT NULL,
+    state_rank       integer NOT NULL,
+    state_digest     bytea NOT NULL
+);
+COMMENT ON TABLE jimo.experiences IS 'Tours, surveys, checklists, hints, banners and posts: latest snapshot by event time; deleted ones stay with is_deleted';
+COMMENT ON COLUMN jimo.experiences.type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST as sent';
+COMMENT ON COLUMN jimo.experiences.state IS 'LIVE or PAUSED as sent (independent of is_draft)';
+COMMENT ON COLUMN jimo.experiences.tags IS 'Array of {uid, name} when Jimo sends tags';
+COMMENT ON COLUMN jimo.experiences.is_deleted IS 'True once any *.deleted event was received for it';
+COMMENT ON COLUMN jimo.experiences.deleted_at IS 'Event time of the earliest *.deleted event';
+COMMENT ON COLUMN jimo.experiences.snapshot IS 'The experience object of the newest event, whole';
+COMMENT ON COLUMN jimo.experiences.first_event_at IS 'Time of the earliest event that mentions it';
+COMMENT ON COLUMN jimo.experiences.state_at IS 'Time of the event whose snapshot this row holds';
+
+CREATE TABLE jimo.jimers (
+    uid              uuid PRIMARY KEY,
+    identify_token   text,
+    username         text,
+    email            text,
+    created_at       timestamptz,
+    last_activity_at timestamptz,
+    project_uid      uuid,
+    snapshot         jsonb NOT NULL,
+    first_event_at   timestamptz NOT NULL,
+    state_at         timestamptz NOT NULL,
+    state_rank       integer NOT NULL,
+    state_digest     bytea NOT NULL
+);
+CREATE INDEX jimers_identify_token_idx ON jimo.jimers (identify_token);
+COMMENT ON TABLE jimo.jimers IS 'End users of the customer''s app, latest state by event time';
+COMMENT ON COLUMN jimo.jimers.identify_token IS 'The customer''s own user id (Jimo identify call); NULL for anonymous users';
+
+CREATE TABLE jimo.users (
+    uid              uuid PRIMARY KEY,
+    email            text,
+    first_name       text,
+    last_name        text,
+    project_uid      uuid,
+    snapshot         jsonb NOT NULL,
+    first_event_at   timestamptz NOT NULL,
+    state_at         timestamptz NOT NULL,
+    state_rank       integer NOT NULL,
+    state_digest     bytea NOT NULL
+);
+COMMENT ON TABLE jimo.users IS 'Members of the customer''s team who author experiences, latest state by event time';
+
+-- A view, not a table: tags always match the experience's latest snapshot.
+CREATE VIEW jimo.experience_tags AS
+SELECT e.uid AS experience_uid,
+       t.tag ->> 'uid' AS tag_uid,
+       t.tag ->> 'name' AS name
+FROM jimo.experiences e
+CROSS JOIN LATERAL jsonb_array_elements(e.tags) AS t(tag)
+WHERE jsonb_typeof(e.tags) = 'array';
+COMMENT ON VIEW jimo.experience_tags IS 'Tags of each experience as of its latest snapshot';
+COMMENT ON COLUMN jimo.experience_tags.experience_uid IS 'The experience';
+COMMENT ON COLUMN jimo.experience_tags.tag_uid IS 'Tag uid as sent';
+COMMENT ON COLUMN jimo.experience_tags.name IS 'Tag name';
+
+-------------------------------------------------------------------------------
+-- Facts: one row per stored interaction event that carries a sub-object.
+-- Sub-object ids are text: their shape is not published by Jimo.
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.survey_answers (
+    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    experience_uid   uuid,
+    jimer_uid        uuid,
+    answered_at      timestamptz NOT NULL,
+    step_uid         text,
+    step_title       text,
+    step_type        text,
+    step_position    integer,
+    answer_text      text,
+    answer_number    numeric,
+    answer_choices   text[],
+    step             jsonb,
+    answer           jsonb
+);
+CREATE INDEX survey_answers_experience_idx ON jimo.survey_answers (experience_uid, step_uid);
+COMMENT ON TABLE jimo.survey_answers IS 'One row per survey.step.answered event';
+COMMENT ON COLUMN jimo.survey_answers.answer_text IS 'The answer as text: a string answer, a number, or the text/value of an answer object; choices joined with ", "';
+COMMENT ON COLUMN jimo.survey_answers.answer_number IS 'The answer as a number when it is one (NPS, rating, numeric string)';
+COMMENT ON COLUMN jimo.survey_answers.answer_choices IS 'The chosen options when the answer is a list';
+
+CREATE TABLE jimo.checklist_tasks (
+    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    experience_uid   uuid,
+    jimer_uid        uuid,
+    occurred_at      timestamptz NOT NULL,
+    outcome          text NOT NULL CHECK (outcome IN ('completed', 'skipped')),
+    task_uid         text,
+    task_title       text,
+    task             jsonb
+);
+CREATE INDEX checklist_tasks_experience_idx ON jimo.checklist_tasks (experience_uid, task_uid);
+COMMENT ON TABLE jimo.checklist_tasks IS 'One row per checklist.task.completed or checklist.task.skipped event';
+
+CREATE TABLE jimo.post_comments (
+    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    experience_uid   uuid,
+    jimer_uid        uuid,
+    commented_at     timestamptz NOT NULL,
+    comment_uid      text,
+    content          text,
+    comment          jsonb
+);
+CREATE INDEX post_comments_experience_idx ON jimo.post_comments (experience_uid);
+COMMENT ON TABLE jimo.post_comments IS 'One row per post.commented event';
+
+CREATE TABLE jimo.post_likes (
+    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    experience_uid   uuid,
+    jimer_uid        uuid,
+    liked_at         timestamptz NOT NULL
+);
+CREATE INDEX post_likes_experience_idx ON jimo.post_likes (experience_uid);
+COMMENT ON TABLE jimo.post_likes IS 'One row per post.liked event';
+
+-------------------------------------------------------------------------------
+-- Journeys: one row per (experience, jimer), kept current at ingest.
+-- Every column is a min, max or count over stored events, so it does not
+-- depend on arrival order.
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.journeys (
+    experience_uid      uuid NOT NULL,
+    jimer_uid           uuid NOT NULL,
+    first_started_at    timestamptz,
+    last_started_at     timestamptz,
+    starts              integer NOT NULL DEFAULT 0,
+    first_progress_at   timestamptz,
+    last_progress_at    timestamptz,
+    progress_events     integer NOT NULL DEFAULT 0,
+    first_completed_at  timestamptz,
+    last_completed_at   timestamptz,
+    completions         integer NOT NULL DEFAULT 0,
+    first_dismissed_at  timestamptz,
+    last_dismissed_at   timestamptz,
+    dismissals          integer NOT NULL DEFAULT 0,
+    first_seen_at       timestamptz,
+    last_seen_at        timestamptz,
+    views               integer NOT NULL DEFAULT 0,
+    first_liked_at      timestamptz,
+    last_liked_at       timestamptz,
+    likes               integer NOT NULL DEFAULT 0,
+    first_commented_at  timestamptz,
+    last_commented_at   timestamptz,
+    comments            integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (experience_uid, jimer_uid)
+);
+CREATE INDEX journeys_jimer_idx ON jimo.journeys (jimer_uid);
+COMMENT ON TABLE jimo.journeys IS 'One row per jimer x experience: first/last time and count of each stage, maintained at ingest';
+COMMENT ON COLUMN jimo.journeys.first_progress_at IS 'First survey.step.answered or checklist.task.* event';
+

@@ -1,0 +1,332 @@
+/*-------------------------------------------------------------------------
+ * batch.c
+ *	  Ingest one chunk of webhook bodies: parse, deduplicate, store.
+ *
+ * Phase one reads every body on its own.  For receive() each body is read
+ * inside a subtransaction, so that a body PostgreSQL cannot parse (bad
+ * JSON, a broken \u escape, nesting deeper than the stack allows) is
+ * rejected alone; nothing is written in this phase, so those
+ * subtransactions never take an xid.  Phase two writes the whole chunk with
+ * a handful of set-based statements.  An error there is not about one body
+ * (disk full, a lock timeout) and fails the call, so the caller (the
+ * receiver) answers 503 and Jimo retries.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "batch.h"
+#include "entities.h"
+#include "facts.h"
+#include "journeys.h"
+
+/* longest error text kept per rejected body */
+#define JIMO_MAX_ERROR_LEN 1000
+
+static void
+parse_item(JimoItem *it, JimoEvent *ev)
+{
+	if (it->jsonb == NULL)
+	{
+		if (it->from_bytes)
+			jimo_payload_check_bytes(it->body, it->len);
+		it->body_is_text = true;
+		it->jsonb = jimo_payload_parse(it->body, it->len);
+	}
+	jimo_event_parse(it->jsonb, ev);
+	it->ev = ev;
+}
+
+/*
+ * Only errors about the body itself turn into a rejection: data exceptions
+ * (class 22) and program limits such as nesting depth (class 54).  Anything
+ * else, a cancel or running out of memory, is not the sender's fault and
+ * must fail the call instead of being recorded against the body.
+ */
+static bool
+is_input_error(int sqlerrcode)
+{
+	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return category == ERRCODE_DATA_EXCEPTION ||
+		category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+}
+
+static void
+parse_item_catching(JimoItem *it, JimoEvent *ev)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	/* keep what is parsed in the chunk's context, not the subtransaction's */
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		parse_item(it, ev);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		char	   *msg;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		if (!is_input_error(edata->sqlerrcode))
+			ReThrowError(edata);
+
+		msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
+			: pstrdup(edata->message);
+		if (strlen(msg) > JIMO_MAX_ERROR_LEN)
+			msg[pg_mbcliplen(msg, strlen(msg), JIMO_MAX_ERROR_LEN)] = '\0';
+		it->ev = NULL;
+		it->status = JSTATUS_REJECTED;
+		it->sqlerrcode = edata->sqlerrcode;
+		it->error = msg;
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/* an item and the digest it is deduplicated on */
+typedef struct Keyed
+{
+	JimoDigest	digest;
+	int			index;
+} Keyed;
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+	const Keyed *ka = a;
+	const Keyed *kb = b;
+	int			c = memcmp(&ka->digest, &kb->digest, sizeof(JimoDigest));
+
+	if (c != 0)
+		return c;
+	return (ka->index > kb->index) - (ka->index < kb->index);
+}
+
+/*
+ * Group items by digest.  Returns the distinct ones in digest order, each
+ * pointing at its first item; unique_of[i] tells item i's group.
+ */
+static JimoUnique *
+group_by_digest(JimoItem *items, Keyed *keyed, int nkeyed, int *unique_of,
+				int *nuniq)
+{
+	JimoUnique *uniq = palloc(sizeof(JimoUnique) * Max(nkeyed, 1));
+	int			i;
+	int			n = 0;
+
+	qsort(keyed, nkeyed, sizeof(Keyed), keyed_cmp);
+	for (i = 0; i < nkeyed; i++)
+	{
+		if (n == 0 || memcmp(&uniq[n - 1].digest, &keyed[i].digest,
+							 sizeof(JimoDigest)) != 0)
+		{
+			uniq[n].item = &items[keyed[i].index];
+			uniq[n].digest = keyed[i].digest;
+			uniq[n].deliveries = 0;
+			uniq[n].is_new = false;
+			uniq[n].event_id = 0;
+			n++;
+		}
+		uniq[n - 1].deliveries++;
+		unique_of[keyed[i].index] = n - 1;
+	}
+	*nuniq = n;
+	return uniq;
+}
+
+static int
+entity_cmp(const void *a, const void *b)
+{
+	return memcmp(&(*(JimoEntityState *const *) a)->uid,
+				  &(*(JimoEntityState *const *) b)->uid, sizeof(pg_uuid_t));
+}
+
+/* fold the new events of a chunk into one row per object, newest wins */
+static void
+write_entities(JimoUnique *uniq, int nuniq, JimoEntityKind kind)
+{
+	HASHCTL		ctl;
+	HTAB	   *states;
+	HASH_SEQ_STATUS seq;
+	JimoEntityState *st;
+	JimoEntityState **sorted;
+	JimoRows	rows;
+	long		n;
+	long		i;
+
+	ctl.keysize = sizeof(pg_uuid_t);
+	ctl.entrysize = sizeof(JimoEntityState);
+	ctl.hcxt = CurrentMemoryContext;
+	states = hash_create("jimo entities", Max(nuniq, 16), &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	for (i = 0; i < nuniq; i++)
+	{
+		JimoEvent  *ev = uniq[i].item->ev;
+		bool		found;
+
+		if (!uniq[i].is_new || !ev->has[kind])
+			continue;
+		st = hash_search(states, &ev->uid[kind], HASH_ENTER, &found);
+		if (!found)
+		{
+			st->winner = ev;
+			st->first_event_at = ev->occurred_at;
+			st->deleted = false;
+		}
+		else
+		{
+			if (jimo_entity_newer(ev, st->winner))
+				st->winner = ev;
+			st->first_event_at = Min(st->first_event_at, ev->occurred_at);
+		}
+		if (ev->deletes && kind == JENT_EXPERIENCE &&
+			(!st->deleted || ev->occurred_at < st->deleted_at))
+		{
+			st->deleted = true;
+			st->deleted_at = ev->occurred_at;
+		}
+	}
+
+	n = hash_get_num_entries(states);
+	if (n == 0)
+		return;
+	sorted = palloc(sizeof(JimoEntityState *) * n);
+	i = 0;
+	hash_seq_init(&seq, states);
+	while ((st = hash_seq_search(&seq)) != NULL)
+		sorted[i++] = st;
+	qsort(sorted, n, sizeof(JimoEntityState *), entity_cmp);
+
+	jimo_rows_init(&rows, &jimo_entity_tables[kind], n);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[JIMO_ENTITY_MAXCOLS];
+		bool		nulls[JIMO_ENTITY_MAXCOLS];
+
+		jimo_entity_row(kind, sorted[i], values, nulls);
+		jimo_rows_add(&rows, values, nulls);
+	}
+	jimo_rows_write(&rows);
+}
+
+static void
+write_facts_and_journeys(JimoUnique *uniq, int nuniq)
+{
+	JimoRows	facts[JIMO_NFACTS];
+	HTAB	   *journeys = jimo_journeys_create(nuniq);
+	int			k;
+	int			i;
+
+	for (k = JFACT_NONE + 1; k < JIMO_NFACTS; k++)
+		jimo_rows_init(&facts[k], &jimo_fact_tables[k], 16);
+
+	for (i = 0; i < nuniq; i++)
+	{
+		JimoEvent  *ev = uniq[i].item->ev;
+
+		if (!uniq[i].is_new)
+			continue;
+		if (ev->fact != JFACT_NONE)
+		{
+			ev->fact_values[0] = Int64GetDatum(uniq[i].event_id);
+			jimo_rows_add(&facts[ev->fact], ev->fact_values, ev->fact_nulls);
+		}
+		jimo_journeys_add(journeys, ev);
+	}
+	for (k = JFACT_NONE + 1; k < JIMO_NFACTS; k++)
+		jimo_rows_write(&facts[k]);
+	jimo_journeys_write(journeys);
+}
+
+void
+jimo_batch_run(JimoItem *items, int n, bool raise_errors)
+{
+	JimoEvent  *events = palloc(sizeof(JimoEvent) * n);
+	Keyed	   *accepted = palloc(sizeof(Keyed) * n);
+	Keyed	   *rejected = palloc(sizeof(Keyed) * n);
+	int		   *unique_of = palloc(sizeof(int) * n);
+	int			naccepted = 0;
+	int			nrejected = 0;
+	JimoUnique *uniq;
+	JimoUnique *runiq;
+	int			nuniq;
+	int			nruniq;
+	MemoryContext cxt = CurrentMemoryContext;
+	int			i;
+	int			k;
+
+	/* phase one: read every body on its own */
+	for (i = 0; i < n; i++)
+	{
+		JimoItem   *it = &items[i];
+
+		it->status = JSTATUS_PENDING;
+		if (raise_errors)
+			parse_item(it, &events[i]);
+		else
+			parse_item_catching(it, &events[i]);
+
+		if (it->status == JSTATUS_REJECTED)
+		{
+			jimo_digest_bytes(it->body, it->len, &rejected[nrejected].digest);
+			rejected[nrejected++].index = i;
+		}
+		else
+		{
+			accepted[naccepted].digest = it->ev->digest;
+			accepted[naccepted++].index = i;
+		}
+	}
+	uniq = group_by_digest(items, accepted, naccepted, unique_of, &nuniq);
+	runiq = group_by_digest(items, rejected, nrejected, unique_of, &nruniq);
+
+	/* phase two: a few set-based statements for the whole chunk */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "jimo: SPI_connect failed");
+	MemoryContextSwitchTo(cxt);
+
+	if (nuniq > 0)
+		jimo_store_events(uniq, nuniq);
+	if (nruniq > 0)
+		jimo_store_rejected(runiq, nruniq);
+	write_facts_and_journeys(uniq, nuniq);
+	for (k = 0; k < JIMO_NENTITIES; k++)
+		write_entities(uniq, nuniq, (JimoEntityKind) k);
+
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
+
+	/* the first delivery of a new event is "stored", any other "duplicate" */
+	for (i = 0; i < n; i++)
+	{
+		JimoItem   *it = &items[i];
+		JimoUnique *u;
+
+		if (it->status == JSTATUS_REJECTED)
+			continue;
+		u = &uniq[unique_of[i]];
+		it->event_id = u->event_id;
+		it->status = (u->is_new && u->item == it) ?
+			JSTATUS_STORED : JSTATUS_DUPLICATE;
+	}
+}

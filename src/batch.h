@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ * batch.h
+ *	  Ingest of many webhook bodies in one call.
+ *-------------------------------------------------------------------------
+ */
+#ifndef JIMO_BATCH_H
+#define JIMO_BATCH_H
+
+#include "postgres.h"
+#include "utils/jsonb.h"
+
+#include "digest.h"
+#include "event.h"
+
+typedef enum JimoStatus
+{
+	JSTATUS_PENDING,
+	JSTATUS_STORED,
+	JSTATUS_DUPLICATE,
+	JSTATUS_REJECTED
+} JimoStatus;
+
+typedef struct JimoItem
+{
+	/* input: raw body bytes, or an already parsed jsonb */
+	const char *body;
+	int			len;
+	bool		from_bytes;		/* must be checked as valid text first */
+	Jsonb	   *jsonb;
+
+	/* outcome */
+	JimoStatus	status;
+	int64		event_id;		/* for stored and duplicate */
+	char	   *error;			/* for rejected */
+	int			sqlerrcode;
+	bool		body_is_text;	/* rejected body can be kept as text */
+	JimoEvent  *ev;				/* the parsed event, unless rejected */
+} JimoItem;
+
+/*
+ * Largest chunk handled in one go: bounds the memory a call uses whatever
+ * the size of the array it is given.
+ */
+#define JIMO_CHUNK_ITEMS 1000
+#define JIMO_CHUNK_BYTES (16 * 1024 * 1024)
+
+extern void jimo_batch_run(JimoItem *items, int n, bool raise_errors);
+
+/* store.c */
+typedef struct JimoUnique
+{
+	JimoItem   *item;			/* first item with this digest */
+	JimoDigest	digest;
+	int			deliveries;		/* items with this digest in the chunk */
+	bool		is_new;
+	int64		event_id;
+} JimoUnique;
+
+extern void jimo_store_events(JimoUnique *uniq, int n);
+extern void jimo_store_rejected(JimoUnique *uniq, int n);
+
+#endif							/* JIMO_BATCH_H */

@@ -1,0 +1,245 @@
+/*-------------------------------------------------------------------------
+ * columns.c
+ *	  Column-major row sets written with one prepared statement per table.
+ *
+ * The SQL of each statement is derived from the table description, so the
+ * column list lives in exactly one place (store.c) and the merge rules of
+ * an upsert cannot drift from it.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "columns.h"
+
+void
+jimo_rows_init(JimoRows *rows, JimoTable *table, int capacity)
+{
+	int			i;
+
+	rows->table = table;
+	rows->nrows = 0;
+	rows->capacity = Max(capacity, 1);
+	rows->values = palloc(sizeof(Datum *) * table->ncols);
+	rows->nulls = palloc(sizeof(bool *) * table->ncols);
+	for (i = 0; i < table->ncols; i++)
+	{
+		rows->values[i] = palloc(sizeof(Datum) * rows->capacity);
+		rows->nulls[i] = palloc(sizeof(bool) * rows->capacity);
+	}
+}
+
+void
+jimo_rows_add(JimoRows *rows, const Datum *values, const bool *nulls)
+{
+	int			i;
+
+	if (rows->nrows == rows->capacity)
+	{
+		rows->capacity *= 2;
+		for (i = 0; i < rows->table->ncols; i++)
+		{
+			rows->values[i] = repalloc(rows->values[i],
+									   sizeof(Datum) * rows->capacity);
+			rows->nulls[i] = repalloc(rows->nulls[i],
+									  sizeof(bool) * rows->capacity);
+		}
+	}
+	for (i = 0; i < rows->table->ncols; i++)
+	{
+		rows->values[i][rows->nrows] = values[i];
+		rows->nulls[i][rows->nrows] = nulls[i];
+	}
+	rows->nrows++;
+}
+
+/* "(excluded.state_at, ...) > (t.state_at, ...)": the incoming row is newer */
+#define NEWER_STATE \
+	"(excluded.state_at, excluded.state_rank, excluded.state_digest) > " \
+	"(t.state_at, t.state_rank, t.state_digest)"
+
+static void
+append_merge(StringInfo sql, const JimoTable *table)
+{
+	const char *sep = "";
+	int			i;
+
+	appendStringInfoString(sql, " ON CONFLICT (");
+	for (i = 0; i < table->ncols; i++)
+	{
+		if (table->cols[i].role != JCOL_KEY)
+			continue;
+		appendStringInfo(sql, "%s%s", sep, table->cols[i].name);
+		sep = ", ";
+	}
+	appendStringInfoString(sql, ") DO UPDATE SET ");
+	sep = "";
+	for (i = 0; i < table->ncols; i++)
+	{
+		const char *c = table->cols[i].name;
+
+		switch (table->cols[i].role)
+		{
+			case JCOL_KEY:
+			case JCOL_PLAIN:
+				continue;
+			case JCOL_STATE:
+				appendStringInfo(sql, "%s%s = CASE WHEN " NEWER_STATE
+								 " THEN excluded.%s ELSE t.%s END",
+								 sep, c, c, c);
+				break;
+			case JCOL_MIN:
+				appendStringInfo(sql, "%s%s = LEAST(t.%s, excluded.%s)",
+								 sep, c, c, c);
+				break;
+			case JCOL_MAX:
+				appendStringInfo(sql, "%s%s = GREATEST(t.%s, excluded.%s)",
+								 sep, c, c, c);
+				break;
+			case JCOL_SUM:
+				appendStringInfo(sql, "%s%s = t.%s + excluded.%s",
+								 sep, c, c, c);
+				break;
+		}
+		sep = ", ";
+	}
+	if (table->extra_set)
+		appendStringInfo(sql, "%s%s", sep, table->extra_set);
+
+	/*
+	 * A latest-state row changes only when the incoming state is newer or it
+	 * moves a minimum earlier; skipping the rest avoids dead tuples.
+	 */
+	if (table->conflict == JCONFLICT_LATEST)
+	{
+		appendStringInfoString(sql, " WHERE " NEWER_STATE);
+		for (i = 0; i < table->ncols; i++)
+		{
+			const char *c = table->cols[i].name;
+
+			if (table->cols[i].role == JCOL_MIN)
+				appendStringInfo(sql,
+								 " OR excluded.%s < COALESCE(t.%s, 'infinity')",
+								 c, c);
+		}
+	}
+}
+
+static char *
+build_sql(const JimoTable *table)
+{
+	StringInfoData sql;
+	int			i;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "INSERT INTO %s AS t (", table->name);
+	for (i = 0; i < table->ncols; i++)
+		appendStringInfo(&sql, "%s%s", i ? ", " : "", table->cols[i].name);
+	appendStringInfoString(&sql, ") SELECT ");
+	for (i = 0; i < table->ncols; i++)
+	{
+		if (i)
+			appendStringInfoString(&sql, ", ");
+		if (table->cols[i].expr)
+			appendStringInfoString(&sql, table->cols[i].expr);
+		else
+			appendStringInfo(&sql, "u.%s", table->cols[i].name);
+	}
+	appendStringInfoString(&sql, " FROM unnest(");
+	for (i = 0; i < table->ncols; i++)
+		appendStringInfo(&sql, "%s$%d", i ? ", " : "", i + 1);
+	appendStringInfoString(&sql, ") AS u(");
+	for (i = 0; i < table->ncols; i++)
+		appendStringInfo(&sql, "%s%s", i ? ", " : "", table->cols[i].name);
+	appendStringInfoChar(&sql, ')');
+
+	switch (table->conflict)
+	{
+		case JCONFLICT_NONE:
+			break;
+		case JCONFLICT_NOTHING:
+			appendStringInfoString(&sql, " ON CONFLICT DO NOTHING");
+			break;
+		case JCONFLICT_LATEST:
+		case JCONFLICT_MERGE:
+			append_merge(&sql, table);
+			break;
+	}
+	if (table->returning)
+		appendStringInfo(&sql, " RETURNING %s", table->returning);
+	return sql.data;
+}
+
+static void
+prepare_plan(JimoTable *table)
+{
+	Oid		   *argtypes;
+	char	   *sql;
+	SPIPlanPtr	plan;
+	int			i;
+
+	argtypes = palloc(sizeof(Oid) * table->ncols);
+	for (i = 0; i < table->ncols; i++)
+	{
+		argtypes[i] = get_array_type(table->cols[i].type);
+		if (!OidIsValid(argtypes[i]))
+			elog(ERROR, "jimo: no array type for type %u", table->cols[i].type);
+	}
+	sql = build_sql(table);
+	plan = SPI_prepare(sql, table->ncols, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "jimo: could not prepare \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	table->plan = plan;
+	pfree(argtypes);
+	pfree(sql);
+}
+
+/*
+ * Write the gathered rows with one statement.  Must be called inside an SPI
+ * connection.  Returns the number of rows processed; with a RETURNING list
+ * the returned rows are in SPI_tuptable.
+ */
+int
+jimo_rows_write(JimoRows *rows)
+{
+	JimoTable  *table = rows->table;
+	Datum	   *args;
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			i;
+	int			rc;
+
+	if (rows->nrows == 0)
+		return 0;
+	if (table->plan == NULL)
+		prepare_plan(table);
+
+	args = palloc(sizeof(Datum) * table->ncols);
+	dims[0] = rows->nrows;
+	for (i = 0; i < table->ncols; i++)
+	{
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(table->cols[i].type, &typlen, &typbyval, &typalign);
+		args[i] = PointerGetDatum(construct_md_array(rows->values[i],
+													 rows->nulls[i],
+													 1, dims, lbs,
+													 table->cols[i].type,
+													 typlen, typbyval,
+													 typalign));
+	}
+	rc = SPI_execute_plan(table->plan, args, NULL, false, 0);
+	if (rc < 0)
+		elog(ERROR, "jimo: writing %s failed: %s",
+			 table->name, SPI_result_code_string(rc));
+	return (int) SPI_processed;
+}

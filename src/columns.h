@@ -1,0 +1,70 @@
+/*-------------------------------------------------------------------------
+ * columns.h
+ *	  Column-major row sets written to a table with one set-based statement.
+ *
+ * Each target table is described once (name, columns, their types and how an
+ * upsert merges them).  Rows for a whole chunk of events are gathered column
+ * by column, turned into one array per column and written with a single
+ * "INSERT ... SELECT FROM unnest($1, $2, ...)" whose plan is prepared once
+ * per backend.  One statement per table per chunk, instead of one per event,
+ * is what keeps ingest close to COPY speed.
+ *-------------------------------------------------------------------------
+ */
+#ifndef JIMO_COLUMNS_H
+#define JIMO_COLUMNS_H
+
+#include "postgres.h"
+#include "executor/spi.h"
+
+/* How ON CONFLICT merges a column into an existing row */
+typedef enum JimoColumnRole
+{
+	JCOL_KEY,					/* part of the conflict key */
+	JCOL_PLAIN,					/* inserted only */
+	JCOL_STATE,					/* taken from the row whose state is newer */
+	JCOL_MIN,					/* LEAST(old, new) */
+	JCOL_MAX,					/* GREATEST(old, new) */
+	JCOL_SUM					/* old + new */
+} JimoColumnRole;
+
+typedef struct JimoColumn
+{
+	const char *name;
+	Oid			type;
+	JimoColumnRole role;
+	const char *expr;			/* SELECT expression over u.<name>, or NULL */
+} JimoColumn;
+
+typedef enum JimoConflict
+{
+	JCONFLICT_NONE,				/* plain insert */
+	JCONFLICT_NOTHING,			/* ON CONFLICT DO NOTHING */
+	JCONFLICT_LATEST,			/* newest state wins, mins and maxes merge */
+	JCONFLICT_MERGE				/* mins, maxes and sums merge */
+} JimoConflict;
+
+typedef struct JimoTable
+{
+	const char *name;			/* qualified table name */
+	const JimoColumn *cols;
+	int			ncols;
+	JimoConflict conflict;
+	const char *returning;		/* RETURNING list, or NULL */
+	SPIPlanPtr	plan;			/* prepared on first use, kept */
+	const char *extra_set;		/* more assignments for DO UPDATE, or NULL */
+} JimoTable;
+
+typedef struct JimoRows
+{
+	JimoTable  *table;
+	int			nrows;
+	int			capacity;
+	Datum	  **values;			/* values[col][row] */
+	bool	  **nulls;
+} JimoRows;
+
+extern void jimo_rows_init(JimoRows *rows, JimoTable *table, int capacity);
+extern void jimo_rows_add(JimoRows *rows, const Datum *values, const bool *nulls);
+extern int	jimo_rows_write(JimoRows *rows);
+
+#endif							/* JIMO_COLUMNS_H */

@@ -1,0 +1,312 @@
+/*-------------------------------------------------------------------------
+ * extract.c
+ *	  Tolerant readers of jsonb values into typed Datums.
+ *
+ * Everything here returns "not available" rather than raising: Jimo's
+ * documentation and its examples disagree on several types (a title said to
+ * be a number, a time said to be a string), so every reader accepts the
+ * plausible spellings and otherwise leaves the typed column NULL.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <math.h>
+
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "extract.h"
+
+/* longest string we try to read as a number or a date */
+#define JIMO_MAX_SCALAR_LEN 64
+
+JsonbValue *
+jimo_get(JsonbContainer *obj, const char *key)
+{
+	JsonbValue *v;
+
+	if (obj == NULL)
+		return NULL;
+	v = getKeyJsonValueFromContainer(obj, key, strlen(key), NULL);
+	if (v != NULL && v->type == jbvNull)
+		return NULL;
+	return v;
+}
+
+JsonbValue *
+jimo_get_any(JsonbContainer *obj, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+	{
+		JsonbValue *v = jimo_get(obj, *keys);
+
+		if (v != NULL)
+			return v;
+	}
+	return NULL;
+}
+
+JsonbContainer *
+jimo_as_object(JsonbValue *v)
+{
+	if (v != NULL && v->type == jbvBinary &&
+		JsonContainerIsObject(v->val.binary.data))
+		return v->val.binary.data;
+	return NULL;
+}
+
+JsonbContainer *
+jimo_as_array(JsonbValue *v)
+{
+	if (v != NULL && v->type == jbvBinary &&
+		JsonContainerIsArray(v->val.binary.data))
+		return v->val.binary.data;
+	return NULL;
+}
+
+Datum
+jimo_jsonb_datum(JsonbValue *v)
+{
+	return JsonbPGetDatum(JsonbValueToJsonb(v));
+}
+
+char *
+jimo_cstring(JsonbValue *v)
+{
+	if (v == NULL)
+		return NULL;
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		default:
+			return NULL;
+	}
+}
+
+bool
+jimo_text(JsonbValue *v, Datum *out)
+{
+	if (v != NULL && v->type == jbvString)
+	{
+		*out = PointerGetDatum(cstring_to_text_with_len(v->val.string.val,
+														v->val.string.len));
+		return true;
+	}
+	else
+	{
+		char	   *s = jimo_cstring(v);
+
+		if (s == NULL)
+			return false;
+		*out = CStringGetTextDatum(s);
+		return true;
+	}
+}
+
+bool
+jimo_bool(JsonbValue *v, Datum *out)
+{
+	bool		b;
+
+	if (v == NULL)
+		return false;
+	if (v->type == jbvBool)
+		b = v->val.boolean;
+	else if (v->type != jbvString ||
+			 !parse_bool_with_len(v->val.string.val, v->val.string.len, &b))
+		return false;
+	*out = BoolGetDatum(b);
+	return true;
+}
+
+bool
+jimo_is_decimal(const char *s)
+{
+	bool		digits = false;
+
+	if (*s == '-')
+		s++;
+	while (isdigit((unsigned char) *s))
+		s++, digits = true;
+	if (*s == '.')
+	{
+		s++;
+		digits = false;
+		while (isdigit((unsigned char) *s))
+			s++, digits = true;
+	}
+	return digits && *s == '\0';
+}
+
+/* a number, or a string holding a plain decimal number, as a C string */
+static char *
+decimal_cstring(JsonbValue *v)
+{
+	char	   *s;
+
+	if (v == NULL || (v->type != jbvNumeric && v->type != jbvString))
+		return NULL;
+	if (v->type == jbvString && v->val.string.len > JIMO_MAX_SCALAR_LEN)
+		return NULL;
+	s = jimo_cstring(v);
+	if (v->type == jbvString && !jimo_is_decimal(s))
+		return NULL;
+	return s;
+}
+
+bool
+jimo_numeric(JsonbValue *v, Datum *out)
+{
+	char	   *s;
+
+	if (v != NULL && v->type == jbvNumeric)
+	{
+		*out = NumericGetDatum(v->val.numeric);
+		return true;
+	}
+	s = decimal_cstring(v);
+	if (s == NULL)
+		return false;
+	*out = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return true;
+}
+
+bool
+jimo_int4(JsonbValue *v, Datum *out)
+{
+	char	   *s = decimal_cstring(v);
+	char	   *end;
+	long		n;
+
+	/* integers only, and short enough that strtol cannot overflow */
+	if (s == NULL || strchr(s, '.') != NULL || strlen(s) > 11)
+		return false;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < PG_INT32_MIN || n > PG_INT32_MAX)
+		return false;
+	*out = Int32GetDatum((int32) n);
+	return true;
+}
+
+/*
+ * An ISO-8601 date string through PostgreSQL's own date/time parser.  Words
+ * are refused first: "now" or "today" would be read at ingest time and make
+ * the result depend on when an event arrived.
+ */
+static bool
+parse_iso_timestamptz(const char *str, TimestampTz *result)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	int			tz;
+	fsec_t		fsec;
+	struct pg_tm tt;
+	const char *p;
+
+	if (!isdigit((unsigned char) str[0]))
+		return false;
+	for (p = str; *p; p++)
+		if (!isdigit((unsigned char) *p) && strchr("-:.+TtZz ", *p) == NULL)
+			return false;
+	if (ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) != 0)
+		return false;
+	if (DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) != 0 ||
+		dtype != DTK_DATE)
+		return false;
+	if (tm2timestamp(&tt, fsec, &tz, result) != 0)
+		return false;
+	return IS_VALID_TIMESTAMP(*result);
+}
+
+bool
+jimo_epoch_timestamptz(double value, TimestampTz *result)
+{
+	double		usecs;
+
+	if (isnan(value) || isinf(value) || value <= 0)
+		return false;
+	/* Jimo documents a unix timestamp; its examples are in milliseconds */
+	usecs = value < 1e11 ? value * 1e6 : value * 1e3;
+	usecs -= (double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+	usecs = rint(usecs);
+	if (!(usecs >= (double) MIN_TIMESTAMP && usecs < (double) END_TIMESTAMP))
+		return false;
+	*result = (TimestampTz) usecs;
+	return true;
+}
+
+bool
+jimo_epoch(JsonbValue *v, TimestampTz *out)
+{
+	char	   *s = decimal_cstring(v);
+
+	return s != NULL && jimo_epoch_timestamptz(strtod(s, NULL), out);
+}
+
+bool
+jimo_timestamptz(JsonbValue *v, Datum *out)
+{
+	TimestampTz ts;
+
+	if (v == NULL)
+		return false;
+	if (!jimo_epoch(v, &ts))
+	{
+		char	   *s;
+
+		if (v->type != jbvString || v->val.string.len > JIMO_MAX_SCALAR_LEN)
+			return false;
+		s = pnstrdup(v->val.string.val, v->val.string.len);
+		if (!parse_iso_timestamptz(s, &ts))
+			return false;
+	}
+	*out = TimestampTzGetDatum(ts);
+	return true;
+}
+
+char *
+jimo_describe(JsonbValue *v)
+{
+	const int	maxlen = 60;
+	char	   *s;
+
+	if (v == NULL || v->type == jbvNull)
+		return pstrdup("null");
+	switch (v->type)
+	{
+		case jbvString:
+			/* clip on a character boundary: the message must stay valid text */
+			s = pnstrdup(v->val.string.val,
+						 pg_mbcliplen(v->val.string.val, v->val.string.len,
+									  maxlen));
+			return psprintf("\"%s%s\"", s,
+							v->val.string.len > maxlen ? "..." : "");
+		case jbvNumeric:
+		case jbvBool:
+			s = jimo_cstring(v);
+			if (strlen(s) > maxlen)
+				return psprintf("%.*s...", maxlen, s);
+			return s;
+		case jbvBinary:
+			return pstrdup(JsonContainerIsObject(v->val.binary.data) ?
+						   "an object" : "an array");
+		default:
+			return pstrdup("a value");
+	}
+}

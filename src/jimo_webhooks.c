@@ -1,0 +1,233 @@
+/*-------------------------------------------------------------------------
+ * jimo_webhooks.c
+ *	  Module entry, settings and the SQL-callable functions.
+ *
+ * Every entry point feeds the same batch path (batch.c), so receive(),
+ * receive_batch() and ingest() cannot disagree on what a payload means.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "batch.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+static char *jimo_funnel_window = NULL;
+
+/* the window must read as an interval, or every funnel view would fail */
+static bool
+check_funnel_window(char **newval, void **extra, GucSource source)
+{
+	char		workbuf[256];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	struct pg_itm_in itm;
+
+	if (*newval == NULL)
+		return true;
+	if (ParseDateTime(*newval, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) == 0 &&
+		DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, &itm) == 0)
+		return true;
+	if (DecodeISO8601Interval(*newval, &dtype, &itm) == 0)
+		return true;
+	GUC_check_errdetail("\"%s\" is not an interval, e.g. '14 days'.", *newval);
+	return false;
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("jimo.funnel_window",
+							   "Conversion window of the jimo funnel views.",
+							   "A completion counts as a conversion when it comes "
+							   "within this interval after the jimer's first start.",
+							   &jimo_funnel_window,
+							   "14 days",
+							   PGC_USERSET,
+							   0,
+							   check_funnel_window, NULL, NULL);
+	MarkGUCPrefixReserved("jimo");
+}
+
+static const char *const status_names[] = {
+	[JSTATUS_PENDING] = "pending",
+	[JSTATUS_STORED] = "stored",
+	[JSTATUS_DUPLICATE] = "duplicate",
+	[JSTATUS_REJECTED] = "rejected",
+};
+
+/* (event_id, status, error) of one item, for receive() and receive_batch() */
+static void
+item_result(const JimoItem *it, Datum *values, bool *nulls)
+{
+	values[0] = Int64GetDatum(it->event_id);
+	nulls[0] = it->status == JSTATUS_REJECTED;
+	values[1] = CStringGetTextDatum(status_names[it->status]);
+	nulls[1] = false;
+	values[2] = it->error ? CStringGetTextDatum(it->error) : (Datum) 0;
+	nulls[2] = it->error == NULL;
+}
+
+static void
+item_from_datum(JimoItem *it, Datum d, bool isnull, bool from_bytes)
+{
+	memset(it, 0, sizeof(JimoItem));
+	it->from_bytes = from_bytes;
+	/* a NULL element is an empty body: rejected like one, never skipped */
+	if (isnull)
+	{
+		it->body = "";
+		return;
+	}
+	else
+	{
+		struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
+
+		it->body = VARDATA_ANY(v);
+		it->len = VARSIZE_ANY_EXHDR(v);
+	}
+}
+
+static void
+receive_array(FunctionCallInfo fcinfo, bool from_bytes)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	ReturnSetInfo *rsinfo;
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			nelems;
+	MemoryContext chunk_cxt;
+	int			start = 0;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("jimo: bodies must be a one-dimensional array")));
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	deconstruct_array(arr, from_bytes ? BYTEAOID : TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &elem_nulls, &nelems);
+
+	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "jimo chunk",
+									  ALLOCSET_DEFAULT_SIZES);
+	while (start < nelems)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(chunk_cxt);
+		JimoItem   *items = palloc(sizeof(JimoItem) * Min(nelems - start, JIMO_CHUNK_ITEMS));
+		Size		bytes = 0;
+		int			n = 0;
+		int			i;
+
+		/* a chunk ends at a count or a size, whichever comes first */
+		while (start + n < nelems && n < JIMO_CHUNK_ITEMS &&
+			   (n == 0 || bytes < JIMO_CHUNK_BYTES))
+		{
+			item_from_datum(&items[n], elems[start + n],
+							elem_nulls[start + n], from_bytes);
+			bytes += items[n].len;
+			n++;
+		}
+		jimo_batch_run(items, n, false);
+
+		for (i = 0; i < n; i++)
+		{
+			Datum		values[4];
+			bool		nulls[4];
+
+			values[0] = Int32GetDatum(start + i + 1);
+			nulls[0] = false;
+			item_result(&items[i], values + 1, nulls + 1);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+								 values, nulls);
+		}
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(chunk_cxt);
+		start += n;
+	}
+	MemoryContextDelete(chunk_cxt);
+}
+
+PG_FUNCTION_INFO_V1(jimo_receive_batch_text);
+Datum
+jimo_receive_batch_text(PG_FUNCTION_ARGS)
+{
+	receive_array(fcinfo, false);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(jimo_receive_batch_bytea);
+Datum
+jimo_receive_batch_bytea(PG_FUNCTION_ARGS)
+{
+	receive_array(fcinfo, true);
+	return (Datum) 0;
+}
+
+/* run one item through the batch path and return its result tuple */
+static Datum
+single_result(FunctionCallInfo fcinfo, JimoItem *it, bool raise_errors)
+{
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "jimo: return type must be a row type");
+	jimo_batch_run(it, 1, raise_errors);
+	item_result(it, values, nulls);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+											 values, nulls));
+}
+
+PG_FUNCTION_INFO_V1(jimo_receive);
+Datum
+jimo_receive(PG_FUNCTION_ARGS)
+{
+	JimoItem	it;
+
+	item_from_datum(&it, PG_GETARG_DATUM(0), false, false);
+	return single_result(fcinfo, &it, false);
+}
+
+PG_FUNCTION_INFO_V1(jimo_ingest_text);
+Datum
+jimo_ingest_text(PG_FUNCTION_ARGS)
+{
+	JimoItem	it;
+
+	item_from_datum(&it, PG_GETARG_DATUM(0), false, false);
+	return single_result(fcinfo, &it, true);
+}
+
+PG_FUNCTION_INFO_V1(jimo_ingest_jsonb);
+Datum
+jimo_ingest_jsonb(PG_FUNCTION_ARGS)
+{
+	JimoItem	it;
+
+	memset(&it, 0, sizeof(it));
+	it.jsonb = PG_GETARG_JSONB_P(0);
+	return single_result(fcinfo, &it, true);
+}
+
+PG_FUNCTION_INFO_V1(jimo_event_rank);
+Datum
+jimo_event_rank(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(jimo_rank_of(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}

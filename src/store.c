@@ -1,0 +1,213 @@
+/*-------------------------------------------------------------------------
+ * store.c
+ *	  Write distinct events and rejected bodies, and learn which were new.
+ *
+ * A chunk's distinct events are inserted with one statement that skips
+ * digests already present; the rest are redeliveries and get their counter
+ * bumped with a second one.  Rows go in digest order so that two sessions
+ * storing overlapping chunks lock in the same order and cannot deadlock.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "batch.h"
+#include "columns.h"
+
+static const JimoColumn event_cols[] = {
+	{"digest", BYTEAOID, JCOL_PLAIN, NULL},
+	{"name", TEXTOID, JCOL_PLAIN, NULL},
+	{"version", TEXTOID, JCOL_PLAIN, NULL},
+	{"occurred_at", TIMESTAMPTZOID, JCOL_PLAIN, NULL},
+	{"deliveries", INT4OID, JCOL_PLAIN, NULL},
+	{"experience_uid", UUIDOID, JCOL_PLAIN, NULL},
+	{"jimer_uid", UUIDOID, JCOL_PLAIN, NULL},
+	{"user_uid", UUIDOID, JCOL_PLAIN, NULL},
+	{"project_uid", UUIDOID, JCOL_PLAIN, NULL},
+	{"payload", JSONBOID, JCOL_PLAIN, NULL},
+};
+
+static JimoTable events_table = {
+	"jimo.events", event_cols, lengthof(event_cols),
+	JCONFLICT_NOTHING, "id, digest", NULL, NULL
+};
+
+static const JimoColumn rejected_cols[] = {
+	{"digest", BYTEAOID, JCOL_KEY, NULL},
+	{"error", TEXTOID, JCOL_PLAIN, NULL},
+	{"sqlstate", TEXTOID, JCOL_PLAIN, NULL},
+	{"body", TEXTOID, JCOL_PLAIN, NULL},
+	{"body_bytes", BYTEAOID, JCOL_PLAIN, NULL},
+	{"deliveries", INT4OID, JCOL_SUM, NULL},
+};
+
+static JimoTable rejected_table = {
+	"jimo.rejected", rejected_cols, lengthof(rejected_cols),
+	JCONFLICT_MERGE, NULL, NULL, "last_received_at = now()"
+};
+
+static SPIPlanPtr redelivery_plan = NULL;
+
+static int
+digest_cmp(const void *key, const void *elem)
+{
+	return memcmp(key, &((const JimoUnique *) elem)->digest, sizeof(JimoDigest));
+}
+
+/* record the (id, digest) rows a statement returned */
+static void
+collect_ids(JimoUnique *uniq, int n, bool is_new)
+{
+	uint64		i;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		bytea	   *digest = DatumGetByteaPP(SPI_getbinval(tup, desc, 2, &isnull));
+		JimoUnique *u;
+
+		if (VARSIZE_ANY_EXHDR(digest) != sizeof(JimoDigest))
+			elog(ERROR, "jimo: unexpected digest length in jimo.events");
+		u = bsearch(VARDATA_ANY(digest), uniq, n, sizeof(JimoUnique), digest_cmp);
+		if (u == NULL)
+			elog(ERROR, "jimo: jimo.events returned a digest it was not given");
+		u->event_id = id;
+		u->is_new = is_new;
+	}
+}
+
+static void
+count_redeliveries(JimoUnique *uniq, int n)
+{
+	Datum	   *digests = palloc(sizeof(Datum) * n);
+	Datum	   *counts = palloc(sizeof(Datum) * n);
+	Datum		args[2];
+	int			m = 0;
+	int			i;
+	int			rc;
+
+	for (i = 0; i < n; i++)
+	{
+		if (uniq[i].event_id != 0)
+			continue;
+		digests[m] = jimo_digest_datum(&uniq[i].digest);
+		counts[m++] = Int32GetDatum(uniq[i].deliveries);
+	}
+	if (m == 0)
+		return;
+
+	if (redelivery_plan == NULL)
+	{
+		Oid			argtypes[2] = {BYTEAARRAYOID, INT4ARRAYOID};
+
+		redelivery_plan = SPI_prepare(
+			"UPDATE jimo.events AS e "
+			"SET deliveries = e.deliveries + u.n, last_received_at = now() "
+			"FROM unnest($1, $2) AS u(digest, n) "
+			"WHERE e.digest = u.digest "
+			"RETURNING e.id, e.digest", 2, argtypes);
+		if (redelivery_plan == NULL)
+			elog(ERROR, "jimo: could not prepare redelivery update: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(redelivery_plan);
+	}
+	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(counts, m, INT4OID, 4, true, TYPALIGN_INT));
+	rc = SPI_execute_plan(redelivery_plan, args, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
+	collect_ids(uniq, n, false);
+}
+
+/*
+ * Store the distinct events of a chunk (sorted by digest) and set, for
+ * each, whether it is new and its id.
+ */
+void
+jimo_store_events(JimoUnique *uniq, int n)
+{
+	JimoRows	rows;
+	int			i;
+
+	jimo_rows_init(&rows, &events_table, n);
+	for (i = 0; i < n; i++)
+	{
+		JimoEvent  *ev = uniq[i].item->ev;
+		Datum		values[lengthof(event_cols)];
+		bool		nulls[lengthof(event_cols)] = {0};
+
+		values[0] = jimo_digest_datum(&ev->digest);
+		values[1] = CStringGetTextDatum(ev->name);
+		values[2] = ev->version ? CStringGetTextDatum(ev->version) : (Datum) 0;
+		nulls[2] = ev->version == NULL;
+		values[3] = TimestampTzGetDatum(ev->occurred_at);
+		values[4] = Int32GetDatum(uniq[i].deliveries);
+		values[5] = UUIDPGetDatum(&ev->uid[JENT_EXPERIENCE]);
+		nulls[5] = !ev->has[JENT_EXPERIENCE];
+		values[6] = UUIDPGetDatum(&ev->uid[JENT_JIMER]);
+		nulls[6] = !ev->has[JENT_JIMER];
+		values[7] = UUIDPGetDatum(&ev->uid[JENT_USER]);
+		nulls[7] = !ev->has[JENT_USER];
+		values[8] = UUIDPGetDatum(&ev->uid[JENT_PROJECT]);
+		nulls[8] = !ev->has[JENT_PROJECT];
+		values[9] = JsonbPGetDatum(ev->payload);
+		jimo_rows_add(&rows, values, nulls);
+		uniq[i].event_id = 0;
+		uniq[i].is_new = false;
+	}
+	jimo_rows_write(&rows);
+	collect_ids(uniq, n, true);
+	count_redeliveries(uniq, n);
+
+	for (i = 0; i < n; i++)
+		if (uniq[i].event_id == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("jimo: an event was neither inserted nor found"),
+					 errdetail("A concurrent session removed it while it was being stored."),
+					 errhint("Retry the delivery.")));
+}
+
+/* Keep the distinct rejected bodies of a chunk, with their errors. */
+void
+jimo_store_rejected(JimoUnique *uniq, int n)
+{
+	JimoRows	rows;
+	int			i;
+
+	jimo_rows_init(&rows, &rejected_table, n);
+	for (i = 0; i < n; i++)
+	{
+		JimoItem   *it = uniq[i].item;
+		Datum		values[lengthof(rejected_cols)];
+		bool		nulls[lengthof(rejected_cols)] = {0};
+		bytea	   *raw;
+
+		values[0] = jimo_digest_datum(&uniq[i].digest);
+		values[1] = CStringGetTextDatum(it->error);
+		values[2] = CStringGetTextDatum(unpack_sql_state(it->sqlerrcode));
+		if (it->body_is_text)
+		{
+			values[3] = PointerGetDatum(cstring_to_text_with_len(it->body, it->len));
+			nulls[4] = true;
+		}
+		else
+		{
+			raw = palloc(VARHDRSZ + it->len);
+			SET_VARSIZE(raw, VARHDRSZ + it->len);
+			memcpy(VARDATA(raw), it->body, it->len);
+			values[4] = PointerGetDatum(raw);
+			nulls[3] = true;
+		}
+		values[5] = Int32GetDatum(uniq[i].deliveries);
+		jimo_rows_add(&rows, values, nulls);
+	}
+	jimo_rows_write(&rows);
+}
