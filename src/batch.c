@@ -29,15 +29,32 @@
 /* longest error text kept per rejected body */
 #define JIMO_MAX_ERROR_LEN 1000
 
+/*
+ * The JSON parser leaves several times the size of the document behind in
+ * intermediate trees; parse in a scratch context and keep only the jsonb.
+ */
+static MemoryContext scratch_cxt = NULL;
+
 static void
 parse_item(JimoItem *it, JimoEvent *ev)
 {
 	if (it->jsonb == NULL)
 	{
+		MemoryContext cxt = CurrentMemoryContext;
+		Jsonb	   *parsed;
+
 		if (it->from_bytes)
 			jimo_payload_check_bytes(it->body, it->len);
 		it->body_is_text = true;
-		it->jsonb = jimo_payload_parse(it->body, it->len);
+		if (scratch_cxt == NULL)
+			scratch_cxt = AllocSetContextCreate(TopMemoryContext, "jimo parse",
+												ALLOCSET_DEFAULT_SIZES);
+		MemoryContextSwitchTo(scratch_cxt);
+		parsed = jimo_payload_parse(it->body, it->len);
+		MemoryContextSwitchTo(cxt);
+		it->jsonb = palloc(VARSIZE(parsed));
+		memcpy(it->jsonb, parsed, VARSIZE(parsed));
+		MemoryContextReset(scratch_cxt);
 	}
 	jimo_event_parse(it->jsonb, ev);
 	it->ev = ev;
@@ -82,6 +99,8 @@ parse_item_catching(JimoItem *it, JimoEvent *ev)
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
+		if (scratch_cxt)
+			MemoryContextReset(scratch_cxt);
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;

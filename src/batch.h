@@ -39,10 +39,12 @@ typedef struct JimoItem
 
 /*
  * Largest chunk handled in one go: bounds the memory a call uses whatever
- * the size of the array it is given.
+ * the size of the array it is given (about 2 kB per event is kept until the
+ * chunk is written).  Larger chunks fold more events into each
+ * latest-state and journey row, so each row is written fewer times.
  */
-#define JIMO_CHUNK_ITEMS 1000
-#define JIMO_CHUNK_BYTES (16 * 1024 * 1024)
+#define JIMO_CHUNK_ITEMS 25000
+#define JIMO_CHUNK_BYTES (32 * 1024 * 1024)
 
 extern void jimo_batch_run(JimoItem *items, int n, bool raise_errors);
 

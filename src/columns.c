@@ -191,6 +191,7 @@ prepare_plan(JimoTable *table)
 			elog(ERROR, "jimo: no array type for type %u", table->cols[i].type);
 	}
 	sql = build_sql(table);
+	elog(DEBUG1, "jimo: preparing %s", sql);
 	plan = SPI_prepare(sql, table->ncols, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "jimo: could not prepare \"%s\": %s",

@@ -19,10 +19,9 @@ CREATE TABLE jimo.events (
     project_uid      uuid,
     payload          jsonb NOT NULL
 );
-CREATE INDEX events_name_occurred_at_idx ON jimo.events (name, occurred_at);
-CREATE INDEX events_experience_uid_idx ON jimo.events (experience_uid);
-CREATE INDEX events_jimer_uid_idx ON jimo.events (jimer_uid);
-CREATE INDEX events_received_at_idx ON jimo.events (received_at);
+-- Only the keys are indexed: each index on this append-mostly table costs
+-- ingest throughput, and the views read journeys and facts instead.  Add
+-- indexes for your own ad-hoc queries (see README.md).
 
 COMMENT ON TABLE jimo.events IS 'One row per distinct Jimo event (deduplicated on the SHA-256 of the canonical jsonb payload); redeliveries only bump deliveries';
 COMMENT ON COLUMN jimo.events.id IS 'Surrogate id, in order of first arrival';
@@ -61,7 +60,8 @@ COMMENT ON COLUMN jimo.rejected.body IS 'The body as text (NULL when it is not v
 COMMENT ON COLUMN jimo.rejected.body_bytes IS 'The raw body when it is not valid text in the database encoding or holds NUL bytes';
 
 -------------------------------------------------------------------------------
--- Latest-state tables. Each row holds the snapshot carried by the newest event
+-- Latest-state tables (fillfactor leaves room for in-page HOT updates: every
+-- chunk of events rewrites the rows it touches). Each row holds the snapshot carried by the newest event
 -- (by event time; ties broken by jimo.event_rank(name), then by digest), so
 -- the result does not depend on arrival order.
 -------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ CREATE TABLE jimo.projects (
     state_at         timestamptz NOT NULL,
     state_rank       integer NOT NULL,
     state_digest     bytea NOT NULL
-);
+) WITH (fillfactor = 80);
 COMMENT ON TABLE jimo.projects IS 'Jimo projects (top-level "project" key), latest state by event time';
 
 CREATE TABLE jimo.experiences (
@@ -98,7 +98,7 @@ CREATE TABLE jimo.experiences (
     state_at         timestamptz NOT NULL,
     state_rank       integer NOT NULL,
     state_digest     bytea NOT NULL
-);
+) WITH (fillfactor = 80);
 COMMENT ON TABLE jimo.experiences IS 'Tours, surveys, checklists, hints, banners and posts: latest snapshot by event time; deleted ones stay with is_deleted';
 COMMENT ON COLUMN jimo.experiences.type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST as sent';
 COMMENT ON COLUMN jimo.experiences.state IS 'LIVE or PAUSED as sent (independent of is_draft)';
@@ -122,7 +122,7 @@ CREATE TABLE jimo.jimers (
     state_at         timestamptz NOT NULL,
     state_rank       integer NOT NULL,
     state_digest     bytea NOT NULL
-);
+) WITH (fillfactor = 80);
 CREATE INDEX jimers_identify_token_idx ON jimo.jimers (identify_token);
 COMMENT ON TABLE jimo.jimers IS 'End users of the customer''s app, latest state by event time';
 COMMENT ON COLUMN jimo.jimers.identify_token IS 'The customer''s own user id (Jimo identify call); NULL for anonymous users';
@@ -138,7 +138,7 @@ CREATE TABLE jimo.users (
     state_at         timestamptz NOT NULL,
     state_rank       integer NOT NULL,
     state_digest     bytea NOT NULL
-);
+) WITH (fillfactor = 80);
 COMMENT ON TABLE jimo.users IS 'Members of the customer''s team who author experiences, latest state by event time';
 
 -- A view, not a table: tags always match the experience's latest snapshot.
@@ -245,8 +245,7 @@ CREATE TABLE jimo.journeys (
     last_commented_at   timestamptz,
     comments            integer NOT NULL DEFAULT 0,
     PRIMARY KEY (experience_uid, jimer_uid)
-);
-CREATE INDEX journeys_jimer_idx ON jimo.journeys (jimer_uid);
+) WITH (fillfactor = 80);
 COMMENT ON TABLE jimo.journeys IS 'One row per jimer x experience: first/last time and count of each stage, maintained at ingest';
 COMMENT ON COLUMN jimo.journeys.first_progress_at IS 'First survey.step.answered or checklist.task.* event';
 
