@@ -51,8 +51,12 @@ CREATE FUNCTION jimo.ingest(payload text,
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION jimo.ingest(text) IS 'Store one event from text: raises 22P02 when it is not JSON, 22023 for an unusable payload';
 
--- Bodies rejected by an older version (or before a fix) can be tried again;
--- those that are now stored leave jimo.rejected.
+-- Bodies rejected by an older version (or before a fix) can be tried again.
+-- A retry is not a delivery: a body still rejected keeps its row as it was
+-- (with the current error), and one now accepted leaves jimo.rejected with
+-- its original arrival times and delivery count carried over to the event.
+-- Bodies go in as bytes in the database encoding, so the session's
+-- client_encoding cannot change them.
 CREATE FUNCTION jimo.retry_rejected(OUT retried integer, OUT stored integer, OUT still_rejected integer)
     RETURNS record
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -60,20 +64,32 @@ CREATE FUNCTION jimo.retry_rejected(OUT retried integer, OUT stored integer, OUT
 AS $$
 DECLARE
     r record;
+    x record;
 BEGIN
     retried := 0; stored := 0; still_rejected := 0;
-    FOR r IN
-        SELECT rj.id, x.status
-        FROM jimo.rejected rj
-        CROSS JOIN LATERAL jimo.receive_batch(ARRAY[coalesce(convert_to(rj.body, pg_client_encoding()), rj.body_bytes)]) x
-        ORDER BY rj.id
-    LOOP
+    FOR r IN SELECT * FROM jimo.rejected ORDER BY id LOOP
+        SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
+            convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
         retried := retried + 1;
-        IF r.status = 'rejected' THEN
+        IF x.status = 'rejected' THEN
             still_rejected := still_rejected + 1;
+            UPDATE jimo.rejected
+               SET deliveries = r.deliveries, last_received_at = r.last_received_at
+             WHERE id = r.id;
         ELSE
             stored := stored + 1;
             DELETE FROM jimo.rejected WHERE id = r.id;
+            IF x.status = 'stored' THEN
+                UPDATE jimo.events
+                   SET received_at = r.received_at,
+                       last_received_at = r.last_received_at,
+                       deliveries = r.deliveries
+                 WHERE id = x.event_id;
+            ELSE
+                UPDATE jimo.events
+                   SET deliveries = deliveries - 1 + r.deliveries
+                 WHERE id = x.event_id;
+            END IF;
         END IF;
     END LOOP;
 END
