@@ -285,7 +285,9 @@ SELECT cmp_ok((SELECT sum(total_bytes) FROM pg_backend_memory_contexts) - (SELEC
 
 -- Peak: the backend's high-water resident size (Linux /proc, readable by a
 -- superuser), less the shared buffers it may have touched, stayed under
--- 200 MB through both batches.
+-- 300 MB through both batches.  About 90 MB of it is this test building its
+-- 55 MB argument array; the rest is what ingest holds for one chunk.  An
+-- ingest that held all 100k parsed events at once (~5 kB each) would not fit.
 CREATE FUNCTION pg_temp.peak_private_bytes() RETURNS numeric LANGUAGE plpgsql AS $$
 BEGIN
     RETURN (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+) kB'))[1]::numeric * 1024
@@ -295,8 +297,8 @@ EXCEPTION WHEN others THEN
 END $$;
 SELECT CASE WHEN pg_temp.peak_private_bytes() IS NULL
             THEN skip('no /proc/self/status to read the peak from', 1)
-            ELSE cmp_ok(pg_temp.peak_private_bytes(), '<', 200 * 1024 * 1024::numeric,
-                        format('peak backend memory (%s MB beyond shared buffers) stayed under 200 MB',
+            ELSE cmp_ok(pg_temp.peak_private_bytes(), '<', 300 * 1024 * 1024::numeric,
+                        format('peak backend memory (%s MB beyond shared buffers) stayed under 300 MB',
                                round(pg_temp.peak_private_bytes() / 1048576)))
        END;
 
