@@ -4,16 +4,58 @@
 -- of jimo.events are
 --   * delivery_health, which is about deliveries and so reads them all (by
 --     received_at);
---   * experience_reach_daily, which reads only the *.seen events (the events
---     of other names are skipped through the (name, occurred_at) index);
---   * index probes for a single (jimer, experience) where journeys alone
---     cannot answer: an experience row without a type, or a journey whose
---     completions all bracket its first start (see journey_conversions).
+--   * experience_reach_daily, whose per-day counts need every *.seen event;
+--   * lookups for a single (jimer, experience) where journeys alone cannot
+--     answer: an experience row without a type, or a journey whose 3+
+--     completions bracket its first start (see journey_conversions). Both are
+--     rare data-quality cases; an index on jimo.events (experience_uid,
+--     jimer_uid) would make them index probes.
+-- The funnels of one type (tour_funnel, survey_funnel, checklist_funnel) read
+-- only that type's journeys, one index range of jimo.journeys' primary key per
+-- experience, instead of the whole table.
 --
 -- Days are calendar days in the session's TimeZone (timestamptz::date), so a
 -- dashboard sees its own days; SET timezone = 'UTC' for UTC days.
 -- Rates are rounded to 4 decimals and are NULL when their denominator is 0.
 -------------------------------------------------------------------------------
+
+-------------------------------------------------------------------------------
+-- all_experiences: every experience, from jimo.experiences and from
+-- jimo.journeys (a journey whose experience has no row, which ingest never
+-- leaves behind, still gets counted). The distinct experiences of journeys
+-- come from a loose scan of its primary key: one index probe per experience.
+-------------------------------------------------------------------------------
+
+CREATE VIEW jimo.all_experiences AS
+WITH RECURSIVE journey_experiences(uid) AS (
+    SELECT (SELECT experience_uid FROM jimo.journeys ORDER BY experience_uid LIMIT 1)
+    UNION ALL
+    SELECT (SELECT j.experience_uid FROM jimo.journeys j WHERE j.experience_uid > je.uid
+            ORDER BY j.experience_uid LIMIT 1)
+    FROM journey_experiences je
+    WHERE je.uid IS NOT NULL
+)
+SELECT
+    coalesce(x.uid, je.uid) AS experience_uid,
+    coalesce(upper(x.type),
+             (SELECT upper(split_part(e.name, '.', 1))
+                FROM jimo.events e
+               WHERE e.experience_uid = coalesce(x.uid, je.uid)
+               LIMIT 1)) AS type,
+    x.title,
+    x.state,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    x.uid IS NOT NULL AS has_row
+FROM jimo.experiences x
+FULL JOIN (SELECT uid FROM journey_experiences WHERE uid IS NOT NULL) je ON je.uid = x.uid;
+
+COMMENT ON VIEW jimo.all_experiences IS 'Every experience known from jimo.experiences or from jimo.journeys, with its type; the funnels start from here so that no journey is dropped';
+COMMENT ON COLUMN jimo.all_experiences.experience_uid IS 'The experience';
+COMMENT ON COLUMN jimo.all_experiences.type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case, or the prefix of its event names when no type was sent';
+COMMENT ON COLUMN jimo.all_experiences.title IS 'Title (latest snapshot)';
+COMMENT ON COLUMN jimo.all_experiences.state IS 'LIVE or PAUSED (latest snapshot)';
+COMMENT ON COLUMN jimo.all_experiences.is_deleted IS 'True once the experience was deleted';
+COMMENT ON COLUMN jimo.all_experiences.has_row IS 'False when the experience is known only from journeys (no row in jimo.experiences)';
 
 -------------------------------------------------------------------------------
 -- journey_conversions: per jimer x experience, did they convert?
@@ -28,12 +70,29 @@
 --     before start only: not a conversion);
 --   * last_completed_at when there are only 2 completions (first before the
 --     start, so the other one is the answer);
---   * otherwise (3+ completions around the first start) an index probe of
+--   * otherwise (3+ completions around the first start) a lookup in
 --     jimo.events for that one jimer and experience, so the answer is exact.
 -- Repeated runs (restart after completing) do not move the first start: only
 -- the first start counts, and a completion of a later run that falls outside
 -- the window after the first start is not a conversion.
 -------------------------------------------------------------------------------
+
+-- The probe is a function rather than a subquery in the view: the planner
+-- would cost the subquery as if it ran for every journey (it runs for almost
+-- none), and such estimates switch on JIT compilation that costs more than
+-- the whole query.
+CREATE FUNCTION jimo.completion_at_or_after(experience uuid, jimer uuid, since timestamptz)
+    RETURNS timestamptz
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT min(e.occurred_at)
+    FROM jimo.events e
+    WHERE e.jimer_uid = $2 AND e.experience_uid = $1 AND e.occurred_at >= $3
+      AND e.name LIKE '%.completed' AND e.name NOT LIKE '%.%.%'
+$$;
+COMMENT ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) IS
+'Time of the first *.completed event of that jimer and experience at or after since (NULL if none): a lookup in jimo.events, used by jimo.journey_conversions only when journeys alone cannot tell';
 
 CREATE VIEW jimo.journey_conversions AS
 SELECT
@@ -54,7 +113,7 @@ SELECT
     w.funnel_window,
     coalesce(c.completed_after_start_at <= j.first_started_at + w.funnel_window, false) AS converted,
     CASE WHEN c.completed_after_start_at <= j.first_started_at + w.funnel_window
-         THEN extract(epoch FROM c.completed_after_start_at - j.first_started_at)::double precision
+         THEN date_part('epoch', c.completed_after_start_at - j.first_started_at)
     END AS seconds_to_complete,
     (j.completions > 0 AND j.starts = 0) AS completed_without_start,
     j.progress_events,
@@ -81,18 +140,12 @@ CROSS JOIN LATERAL (
              OR j.last_completed_at < j.first_started_at THEN NULL
         WHEN j.first_completed_at >= j.first_started_at THEN j.first_completed_at
         WHEN j.completions <= 2 THEN j.last_completed_at
-        ELSE (SELECT min(e.occurred_at)
-                FROM jimo.events e
-               WHERE e.jimer_uid = j.jimer_uid
-                 AND e.experience_uid = j.experience_uid
-                 AND e.occurred_at >= j.first_started_at
-                 AND e.name LIKE '%.completed'
-                 AND e.name NOT LIKE '%.%.%')
+        ELSE jimo.completion_at_or_after(j.experience_uid, j.jimer_uid, j.first_started_at)
     END AS completed_after_start_at
 ) c;
 
 COMMENT ON VIEW jimo.journey_conversions IS
-'One row per jimer x experience (from jimo.journeys): whether the jimer completed within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, i.e. some completion at a time c with first_started_at <= c <= first_started_at + window. Completions before the first start never count; a later run only counts if its completion falls inside the window after the first start. Exact: when journeys'' first/last completion cannot tell (3+ completions around the first start) one index probe of jimo.events decides.';
+'One row per jimer x experience (from jimo.journeys): whether the jimer completed within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, i.e. some completion at a time c with first_started_at <= c <= first_started_at + window. Completions before the first start never count; a later run only counts if its completion falls inside the window after the first start. Exact: when journeys'' first/last completion cannot tell (3+ completions around the first start) one lookup in jimo.events decides (the lookups for that rare case are cheap only if jimo.events is indexed on (experience_uid, jimer_uid)).';
 COMMENT ON COLUMN jimo.journey_conversions.experience_uid IS 'The experience (tour, survey, checklist, hint, banner or post)';
 COMMENT ON COLUMN jimo.journey_conversions.jimer_uid IS 'The jimer (end user)';
 COMMENT ON COLUMN jimo.journey_conversions.experience_type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case, or the prefix of its event names when the experience has no type';
@@ -125,40 +178,39 @@ COMMENT ON COLUMN jimo.journey_conversions.last_activity_at IS 'Latest interacti
 
 CREATE VIEW jimo.tour_funnel AS
 SELECT
-    coalesce(x.uid, a.experience_uid) AS experience_uid,
-    x.title,
-    x.state,
-    coalesce(x.is_deleted, false) AS is_deleted,
-    coalesce(a.started_jimers, 0) AS started_jimers,
-    coalesce(a.completed_jimers, 0) AS completed_jimers,
+    k.experience_uid,
+    k.title,
+    k.state,
+    k.is_deleted,
+    a.started_jimers,
+    a.completed_jimers,
     round(a.completed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS conversion_rate,
-    coalesce(a.started_jimers - a.completed_jimers, 0) AS drop_off_jimers,
+    a.started_jimers - a.completed_jimers AS drop_off_jimers,
     a.median_seconds_to_complete,
     a.p90_seconds_to_complete,
-    coalesce(a.completed_without_start, 0) AS completed_without_start,
-    coalesce(a.completed_before_start_only, 0) AS completed_before_start_only,
-    coalesce(a.completed_after_window, 0) AS completed_after_window,
+    a.completed_without_start,
+    a.completed_before_start_only,
+    a.completed_after_window,
     a.first_activity_at,
     a.last_activity_at
-FROM (SELECT * FROM jimo.experiences WHERE upper(type) = 'TOUR') x
-FULL JOIN (
+FROM jimo.all_experiences k
+CROSS JOIN LATERAL (
     SELECT
-        experience_uid,
-        count(*) FILTER (WHERE starts > 0) AS started_jimers,
-        count(*) FILTER (WHERE converted) AS completed_jimers,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds_to_complete) AS median_seconds_to_complete,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds_to_complete) AS p90_seconds_to_complete,
-        count(*) FILTER (WHERE completed_without_start) AS completed_without_start,
-        count(*) FILTER (WHERE starts > 0 AND completions > 0
-                           AND completed_after_start_at IS NULL) AS completed_before_start_only,
-        count(*) FILTER (WHERE completed_after_start_at IS NOT NULL
-                           AND NOT converted) AS completed_after_window,
-        min(first_activity_at) AS first_activity_at,
-        max(last_activity_at) AS last_activity_at
-    FROM jimo.journey_conversions
-    WHERE experience_type = 'TOUR'
-    GROUP BY experience_uid
-) a ON a.experience_uid = x.uid;
+        count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
+        count(*) FILTER (WHERE c.converted) AS completed_jimers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
+        count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
+        count(*) FILTER (WHERE c.starts > 0 AND c.completions > 0
+                           AND c.completed_after_start_at IS NULL) AS completed_before_start_only,
+        count(*) FILTER (WHERE c.completed_after_start_at IS NOT NULL
+                           AND NOT c.converted) AS completed_after_window,
+        min(c.first_activity_at) AS first_activity_at,
+        max(c.last_activity_at) AS last_activity_at
+    FROM jimo.journey_conversions c
+    WHERE c.experience_uid = k.experience_uid
+) a
+WHERE k.type = 'TOUR';
 
 COMMENT ON VIEW jimo.tour_funnel IS
 'One row per tour (deleted ones too, with is_deleted): started -> completed funnel. A jimer converts when they complete within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, both ends inclusive; completions before the first start never count. See jimo.journey_conversions for the exact rule.';
@@ -181,10 +233,10 @@ COMMENT ON COLUMN jimo.tour_funnel.last_activity_at IS 'Latest jimer interaction
 CREATE VIEW jimo.tour_funnel_daily AS
 SELECT
     a.day,
-    a.experience_uid,
-    x.title,
-    x.state,
-    coalesce(x.is_deleted, false) AS is_deleted,
+    k.experience_uid,
+    k.title,
+    k.state,
+    k.is_deleted,
     a.started_jimers,
     a.completed_jimers,
     round(a.completed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS conversion_rate,
@@ -195,23 +247,24 @@ SELECT
     a.first_activity_at,
     a.last_activity_at,
     a.window_closes_at
-FROM (
+FROM jimo.all_experiences k
+CROSS JOIN LATERAL (
     SELECT
-        coalesce(first_started_at, first_completed_at)::date AS day,
-        experience_uid,
-        count(*) FILTER (WHERE starts > 0) AS started_jimers,
-        count(*) FILTER (WHERE converted) AS completed_jimers,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds_to_complete) AS median_seconds_to_complete,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds_to_complete) AS p90_seconds_to_complete,
-        count(*) FILTER (WHERE completed_without_start) AS completed_without_start,
-        min(first_activity_at) AS first_activity_at,
-        max(last_activity_at) AS last_activity_at,
-        max(first_started_at + funnel_window) AS window_closes_at
-    FROM jimo.journey_conversions
-    WHERE experience_type = 'TOUR' AND (starts > 0 OR completed_without_start)
-    GROUP BY 1, 2
+        coalesce(c.first_started_at, c.first_completed_at)::date AS day,
+        count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
+        count(*) FILTER (WHERE c.converted) AS completed_jimers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
+        count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
+        min(c.first_activity_at) AS first_activity_at,
+        max(c.last_activity_at) AS last_activity_at,
+        max(c.first_started_at + c.funnel_window) AS window_closes_at
+    FROM jimo.journey_conversions c
+    WHERE c.experience_uid = k.experience_uid
+      AND (c.starts > 0 OR c.completed_without_start)
+    GROUP BY 1
 ) a
-LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid;
+WHERE k.type = 'TOUR';
 
 COMMENT ON VIEW jimo.tour_funnel_daily IS
 'jimo.tour_funnel by day of each jimer''s first start (one cohort per day and tour): conversion over time, same conversion rule. A day''s numbers are final once window_closes_at has passed. Jimers who completed without any start are counted on the day of their first completion, in completed_without_start only. Summed over days, started_jimers, completed_jimers and completed_without_start give tour_funnel''s.';
@@ -279,13 +332,16 @@ COMMENT ON COLUMN jimo.survey_responses.event_id IS 'The survey.step.answered ev
 -- takes the values sent with its latest answer, ties broken by the value,
 -- so the result does not depend on arrival order.
 CREATE VIEW jimo.survey_funnel AS
-WITH journey_counts AS (
-    SELECT experience_uid,
-           count(*) FILTER (WHERE starts > 0) AS started_jimers,
-           count(*) FILTER (WHERE completions > 0) AS completed_jimers
-    FROM jimo.journey_conversions
-    WHERE experience_type = 'SURVEY'
-    GROUP BY experience_uid
+WITH surveys AS (
+    SELECT k.experience_uid, k.title, k.is_deleted, j.started_jimers, j.completed_jimers
+    FROM jimo.all_experiences k
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE jj.starts > 0) AS started_jimers,
+               count(*) FILTER (WHERE jj.completions > 0) AS completed_jimers
+        FROM jimo.journeys jj
+        WHERE jj.experience_uid = k.experience_uid
+    ) j
+    WHERE k.type = 'SURVEY'
 ),
 steps AS (
     SELECT experience_uid,
@@ -300,18 +356,6 @@ steps AS (
     FROM jimo.survey_answers
     GROUP BY experience_uid, step_uid
 ),
--- every survey: typed so, or with survey journeys, or with answers
-surveys AS (
-    SELECT k.experience_uid,
-           coalesce(j.started_jimers, 0) AS started_jimers,
-           coalesce(j.completed_jimers, 0) AS completed_jimers
-    FROM (SELECT uid AS experience_uid FROM jimo.experiences WHERE upper(type) = 'SURVEY'
-          UNION
-          SELECT experience_uid FROM journey_counts
-          UNION
-          SELECT experience_uid FROM steps) k
-    LEFT JOIN journey_counts j ON j.experience_uid = k.experience_uid
-),
 stages AS (
     SELECT experience_uid, 0 AS stage_index, 'started' AS stage,
            NULL::text AS step_uid, NULL::text AS step_title, NULL::text AS step_type,
@@ -325,36 +369,9 @@ stages AS (
     FROM steps
     UNION ALL
     SELECT s.experience_uid,
-           (SELECT count(*) FROM steps st
-             WHERE st.experience_uid IS NOT DISTINCT FROM s.experience_uid)::integer + 1,
+           (SELECT count(*) FROM steps st WHERE st.experience_uid = s.experience_uid)::integer + 1,
            'completed', NULL, NULL, NULL, NULL, s.completed_jimers
     FROM surveys s
-),
--- who reached each stage, to count who reached the previous one and not this one
-members AS (
-    SELECT experience_uid, 0 AS stage_index, jimer_uid
-    FROM jimo.journey_conversions
-    WHERE experience_type = 'SURVEY' AND starts > 0
-    UNION ALL
-    SELECT DISTINCT a.experience_uid, st.stage_index, a.jimer_uid
-    FROM jimo.survey_answers a
-    JOIN stages st ON st.stage = 'step'
-                  AND st.experience_uid IS NOT DISTINCT FROM a.experience_uid
-                  AND st.step_uid IS NOT DISTINCT FROM a.step_uid
-    UNION ALL
-    SELECT j.experience_uid, st.stage_index, j.jimer_uid
-    FROM jimo.journey_conversions j
-    JOIN stages st ON st.stage = 'completed' AND st.experience_uid = j.experience_uid
-    WHERE j.experience_type = 'SURVEY' AND j.completions > 0
-),
-drop_offs AS (
-    SELECT p.experience_uid, p.stage_index + 1 AS stage_index, count(*) AS drop_off_jimers
-    FROM members p
-    WHERE NOT EXISTS (SELECT FROM members n
-                      WHERE n.experience_uid IS NOT DISTINCT FROM p.experience_uid
-                        AND n.stage_index = p.stage_index + 1
-                        AND n.jimer_uid = p.jimer_uid)
-    GROUP BY 1, 2
 )
 SELECT
     st.experience_uid,
@@ -370,15 +387,13 @@ SELECT
     round(st.reached_jimers::numeric
           / nullif(first_value(st.reached_jimers) OVER w, 0), 4) AS conversion_from_start,
     round(st.reached_jimers::numeric / nullif(lag(st.reached_jimers) OVER w, 0), 4) AS conversion_from_previous,
-    CASE WHEN st.stage_index > 0 THEN coalesce(d.drop_off_jimers, 0) END AS drop_off_jimers
+    lag(st.reached_jimers) OVER w - st.reached_jimers AS drop_off_jimers
 FROM stages st
-LEFT JOIN drop_offs d ON d.experience_uid IS NOT DISTINCT FROM st.experience_uid
-                     AND d.stage_index = st.stage_index
 LEFT JOIN jimo.experiences x ON x.uid = st.experience_uid
 WINDOW w AS (PARTITION BY st.experience_uid ORDER BY st.stage_index);
 
 COMMENT ON VIEW jimo.survey_funnel IS
-'Per survey, one row per stage in order (stage_index): "started" (jimers with a survey.started), one "step" row per answered step (ordered by step_position, then by reached_jimers descending when positions are unknown), then "completed" (jimers with a survey.completed, at any time: unlike tour_funnel no conversion window applies here). Deleted surveys stay, with is_deleted.';
+'Per survey, one row per stage in order (stage_index): "started" (jimers with a survey.started), one "step" row per answered step (ordered by step_position, then by reached_jimers descending when positions are unknown), then "completed" (jimers with a survey.completed, at any time: unlike tour_funnel no conversion window applies here). Counts of distinct jimers per stage; conversion and drop-off compare those counts. Deleted surveys stay, with is_deleted.';
 COMMENT ON COLUMN jimo.survey_funnel.experience_uid IS 'The survey';
 COMMENT ON COLUMN jimo.survey_funnel.title IS 'Title of the survey (latest snapshot)';
 COMMENT ON COLUMN jimo.survey_funnel.is_deleted IS 'True once the survey was deleted';
@@ -391,7 +406,7 @@ COMMENT ON COLUMN jimo.survey_funnel.step_position IS 'The step''s position as s
 COMMENT ON COLUMN jimo.survey_funnel.reached_jimers IS 'Distinct jimers who reached the stage: started, answered the step, or completed';
 COMMENT ON COLUMN jimo.survey_funnel.conversion_from_start IS 'reached_jimers / reached_jimers of the started row (4 decimals; NULL when nobody started; may exceed 1 when answers arrive without starts)';
 COMMENT ON COLUMN jimo.survey_funnel.conversion_from_previous IS 'reached_jimers / reached_jimers of the previous stage (4 decimals; NULL on the started row)';
-COMMENT ON COLUMN jimo.survey_funnel.drop_off_jimers IS 'Jimers who reached the previous stage but not this one (NULL on the started row)';
+COMMENT ON COLUMN jimo.survey_funnel.drop_off_jimers IS 'reached_jimers of the previous stage minus this one''s: how many fewer jimers got this far (NULL on the started row; negative when more jimers reach a stage than the one before, e.g. an optional step or answers without a start)';
 
 -- A score is an integer 0..10. A step is an NPS step when its type says so
 -- (contains "nps" or "net promoter", any case) or when every answer is a score.
@@ -459,36 +474,35 @@ COMMENT ON COLUMN jimo.survey_nps.nps_margin_95 IS '95% margin of error of nps i
 
 CREATE VIEW jimo.checklist_funnel AS
 SELECT
-    coalesce(x.uid, a.experience_uid) AS experience_uid,
-    x.title,
-    x.state,
-    coalesce(x.is_deleted, false) AS is_deleted,
-    coalesce(a.started_jimers, 0) AS started_jimers,
-    coalesce(a.progressed_jimers, 0) AS progressed_jimers,
-    coalesce(a.completed_jimers, 0) AS completed_jimers,
-    coalesce(a.dismissed_jimers, 0) AS dismissed_jimers,
+    k.experience_uid,
+    k.title,
+    k.state,
+    k.is_deleted,
+    a.started_jimers,
+    a.progressed_jimers,
+    a.completed_jimers,
+    a.dismissed_jimers,
     round(a.completed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS completion_rate,
     round(a.dismissed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS dismiss_rate,
     a.median_seconds_to_complete,
-    coalesce(a.completed_without_start, 0) AS completed_without_start,
+    a.completed_without_start,
     a.first_activity_at,
     a.last_activity_at
-FROM (SELECT * FROM jimo.experiences WHERE upper(type) = 'CHECKLIST') x
-FULL JOIN (
+FROM jimo.all_experiences k
+CROSS JOIN LATERAL (
     SELECT
-        experience_uid,
-        count(*) FILTER (WHERE starts > 0) AS started_jimers,
-        count(*) FILTER (WHERE starts > 0 AND progress_events > 0) AS progressed_jimers,
-        count(*) FILTER (WHERE converted) AS completed_jimers,
-        count(*) FILTER (WHERE last_dismissed_at >= first_started_at) AS dismissed_jimers,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds_to_complete) AS median_seconds_to_complete,
-        count(*) FILTER (WHERE completed_without_start) AS completed_without_start,
-        min(first_activity_at) AS first_activity_at,
-        max(last_activity_at) AS last_activity_at
-    FROM jimo.journey_conversions
-    WHERE experience_type = 'CHECKLIST'
-    GROUP BY experience_uid
-) a ON a.experience_uid = x.uid;
+        count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
+        count(*) FILTER (WHERE c.starts > 0 AND c.progress_events > 0) AS progressed_jimers,
+        count(*) FILTER (WHERE c.converted) AS completed_jimers,
+        count(*) FILTER (WHERE c.last_dismissed_at >= c.first_started_at) AS dismissed_jimers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+        count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
+        min(c.first_activity_at) AS first_activity_at,
+        max(c.last_activity_at) AS last_activity_at
+    FROM jimo.journey_conversions c
+    WHERE c.experience_uid = k.experience_uid
+) a
+WHERE k.type = 'CHECKLIST';
 
 COMMENT ON VIEW jimo.checklist_funnel IS
 'One row per checklist (deleted ones too): started -> completed or dismissed. completed_jimers uses the same conversion rule as tour_funnel (a checklist.completed within jimo.funnel_window after the first checklist.started); dismissed_jimers counts started jimers who dismissed it at or after their first start, at any time. A jimer may be both.';
@@ -578,18 +592,9 @@ COMMENT ON COLUMN jimo.experience_reach.first_seen_at IS 'First time anyone saw 
 COMMENT ON COLUMN jimo.experience_reach.last_seen_at IS 'Latest time anyone saw it';
 
 -- Per-day counts need each *.seen event's time, which journeys do not keep:
--- this view reads the *.seen rows of jimo.events. The distinct event names
--- are listed by a loose scan of the (name, occurred_at) index (one probe per
--- name), so the other events need not be read.
+-- this view reads jimo.events (keeping only its *.seen rows).
 CREATE VIEW jimo.experience_reach_daily AS
-WITH RECURSIVE names(name) AS (
-    SELECT min(name) FROM jimo.events
-    UNION ALL
-    SELECT (SELECT min(e.name) FROM jimo.events e WHERE e.name > n.name)
-    FROM names n
-    WHERE n.name IS NOT NULL
-),
-seen AS (
+WITH seen AS (
     SELECT e.experience_uid,
            e.occurred_at::date AS day,
            count(DISTINCT e.jimer_uid) AS unique_jimers,
@@ -597,9 +602,8 @@ seen AS (
            min(e.occurred_at) AS first_seen_at,
            max(e.occurred_at) AS last_seen_at,
            min(split_part(e.name, '.', 1)) AS prefix
-    FROM names n
-    JOIN jimo.events e ON e.name = n.name
-    WHERE n.name LIKE '%.seen'
+    FROM jimo.events e
+    WHERE e.name LIKE '%.seen' AND e.name NOT LIKE '%.%.%' AND e.jimer_uid IS NOT NULL
     GROUP BY 1, 2
 ),
 newcomers AS (
@@ -620,11 +624,10 @@ SELECT
     s.first_seen_at,
     s.last_seen_at
 FROM seen s
-FULL JOIN newcomers nc ON nc.experience_uid IS NOT DISTINCT FROM s.experience_uid
-                      AND nc.day = s.day
+FULL JOIN newcomers nc ON nc.experience_uid = s.experience_uid AND nc.day = s.day
 LEFT JOIN jimo.experiences x ON x.uid = coalesce(s.experience_uid, nc.experience_uid);
 
-COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per day on which the experience was seen (session TimeZone). Reads the *.seen rows of jimo.events (through the name index), since journeys keep no per-day detail';
+COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per day on which the experience was seen (session TimeZone), counted like jimo.journeys counts them (distinct *.seen events of a jimer). Journeys keep no per-day detail, so this view reads jimo.events: slower than the others on a large table';
 COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'Day of the *.seen events (session TimeZone)';
 COMMENT ON COLUMN jimo.experience_reach_daily.experience_uid IS 'The hint, banner or other seen experience';
 COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case)';
@@ -693,9 +696,9 @@ WITH ev AS (
            sum(deliveries - 1) AS duplicate_deliveries,
            sum(deliveries) AS deliveries,
            percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM received_at - occurred_at)::double precision) AS median_lag_seconds,
-           max(extract(epoch FROM received_at - occurred_at))::double precision AS max_lag_seconds,
-           max(extract(epoch FROM last_received_at - occurred_at))::double precision AS max_redelivery_lag_seconds
+               ORDER BY date_part('epoch', received_at - occurred_at)) AS median_lag_seconds,
+           max(date_part('epoch', received_at - occurred_at)) AS max_lag_seconds,
+           max(date_part('epoch', last_received_at - occurred_at)) AS max_redelivery_lag_seconds
     FROM jimo.events
     GROUP BY 1
 ),
