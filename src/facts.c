@@ -62,7 +62,7 @@ static const JimoColumn post_like_cols[] = {
 };
 
 #define TABLE(name, cols) \
-	{name, cols, lengthof(cols), JCONFLICT_NONE, NULL, NULL}
+	{name, cols, lengthof(cols), JCONFLICT_NONE, NULL, NULL, NULL}
 
 JimoTable	jimo_fact_tables[JIMO_NFACTS] = {
 	[JFACT_SURVEY_ANSWER] = TABLE("jimo.survey_answers", survey_answer_cols),

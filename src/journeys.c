@@ -39,7 +39,7 @@ StaticAssertDecl(lengthof(journey_cols) == 2 + 3 * JIMO_NSTAGES,
 
 static JimoTable journeys_table = {
 	"jimo.journeys", journey_cols, lengthof(journey_cols),
-	JCONFLICT_MERGE, NULL, NULL
+	JCONFLICT_MERGE, NULL, NULL, NULL
 };
 
 HTAB *
