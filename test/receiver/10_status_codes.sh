@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Every status code the receiver gives, the three places a secret may be put, and that a
+# 200 always names an event that is in jimo.events. TAP output.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+example="$RECV_ROOT/test/fixtures/examples/tour.completed.json"
+created="$RECV_ROOT/test/fixtures/examples/tour.created.json"
+
+# --- start-up rules ---
+"$RECV_BIN" --listen 127.0.0.1:1 >/dev/null 2>"$RECV_WORK/nosecret.err"
+is "$?" 2 "refuses to start without a secret"
+check "says how to give one" grep -q -- "--secret-file" "$RECV_WORK/nosecret.err"
+"$RECV_BIN" --help >"$RECV_WORK/help.out"
+is "$?" 0 "--help exits 0"
+for flag in --listen --dsn --path --secret-file --open --batch-max --batch-wait-ms \
+    --db-connections --queue-max --max-body --max-connections --max-per-ip --idle-timeout; do
+    grep -q -- "$flag" "$RECV_WORK/help.out" || echo "# --help lacks $flag"
+done
+check "--help documents every flag" bash -c "grep -q -- --max-per-ip '$RECV_WORK/help.out' &&
+    grep -q JIMO_RECEIVER_BATCH_MAX '$RECV_WORK/help.out'"
+
+recv_start || { ok 1 "receiver starts"; done_testing; }
+check "readyz turns 200 once the database is reached" recv_wait_ready
+
+# --- 200: each secret placement ---
+declare -A acked=()
+post "$RECV_URL" --data-binary @"$example"
+is "$CODE" 200 "secret as path segment: 200"
+check "200 body names the event" grep -Eq '^\{"status":"stored","event_id":[0-9]+\}$' <<<"$BODY"
+id1="$(sed -E 's/.*"event_id":([0-9]+).*/\1/' <<<"$BODY")"
+acked[$id1]=1
+
+post "$RECV_BASE/webhooks/jimo?secret=$RECV_SECRET" --data-binary @"$created"
+is "$CODE" 200 "secret as query parameter: 200"
+acked[$(sed -E 's/.*"event_id":([0-9]+).*/\1/' <<<"$BODY")]=1
+
+post "http://anyone:$RECV_SECRET@127.0.0.1:$RECV_PORT/webhooks/jimo" --data-binary @"$example"
+is "$CODE" 200 "secret as basic-auth password: 200"
+check "a redelivery is a 200 for the same event" grep -q "\"event_id\":$id1,\"duplicate\":true" <<<"$BODY"
+
+# --- 401 ---
+post "$RECV_BASE/webhooks/jimo" --data-binary @"$example"
+is "$CODE" 401 "no secret: 401"
+check "401 asks for basic auth" grep -qi '^WWW-Authenticate: Basic' <<<"$HEADERS"
+post "$RECV_BASE/webhooks/jimo/${RECV_SECRET}x" --data-binary @"$example"
+is "$CODE" 401 "wrong path secret (one character longer): 401"
+post "$RECV_BASE/webhooks/jimo/${RECV_SECRET%?}" --data-binary @"$example"
+is "$CODE" 401 "wrong path secret (one character shorter): 401"
+post "$RECV_BASE/webhooks/jimo?secret=nope" --data-binary @"$example"
+is "$CODE" 401 "wrong query secret: 401"
+post "http://$RECV_SECRET:wrong@127.0.0.1:$RECV_PORT/webhooks/jimo" --data-binary @"$example"
+is "$CODE" 401 "secret as basic-auth user name, wrong password: 401"
+
+# --- 404, 405 ---
+post "$RECV_BASE/webhooks/other/$RECV_SECRET" --data-binary @"$example"
+is "$CODE" 404 "unknown path: 404"
+post "$RECV_BASE/webhooks/jimo/$RECV_SECRET/extra" --data-binary @"$example"
+is "$CODE" 404 "extra path segment: 404"
+CODE="$(curl -s -o /dev/null -D "$RECV_WORK/h405" -w '%{http_code}' "$RECV_URL")"
+is "$CODE" 405 "GET on the webhook path: 405"
+check "405 says Allow: POST" grep -qi '^Allow: POST' "$RECV_WORK/h405"
+CODE="$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$example" "$RECV_URL")"
+is "$CODE" 405 "PUT: 405"
+CODE="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECV_BASE/healthz")"
+is "$CODE" 405 "POST /healthz: 405"
+
+# --- 400: rejected bodies are kept ---
+before="$(psql_ -c 'SELECT count(*) FROM jimo.rejected')"
+post "$RECV_URL" --data-binary 'this is not json'
+is "$CODE" 400 "not JSON: 400"
+check "400 is a JSON error" grep -Eq '^\{"status":"rejected","error":".+"\}$' <<<"$BODY"
+printf '{"event":"tour.started","time":1740133769000,"x":"\xff\x00"}' >"$RECV_WORK/binary.json"
+post "$RECV_URL" --data-binary @"$RECV_WORK/binary.json"
+is "$CODE" 400 "invalid UTF-8 with a NUL byte: 400"
+post "$RECV_URL" --data-binary ''
+is "$CODE" 400 "empty body: 400"
+after="$(psql_ -c 'SELECT count(*) FROM jimo.rejected')"
+is "$after" "$((before + 3))" "the three rejected bodies are kept in jimo.rejected"
+
+# --- 413 ---
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$RECV_WORK/big"
+post "$RECV_URL" --data-binary @"$RECV_WORK/big"
+is "$CODE" 413 "body of 1 MiB + 1 byte (Content-Length): 413"
+post "$RECV_URL" -H 'Transfer-Encoding: chunked' --data-binary @"$RECV_WORK/big"
+is "$CODE" 413 "body of 1 MiB + 1 byte (chunked): 413"
+post "$RECV_BASE/webhooks/jimo" --data-binary @"$RECV_WORK/big"
+is "$CODE" 401 "an unauthenticated large body gets 401, not 413 (secret checked first)"
+
+# --- health endpoints ---
+is "$(curl -s "$RECV_BASE/healthz")" ok "healthz: ok"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/readyz")" 200 "readyz: 200"
+curl -s "$RECV_BASE/metrics" >"$RECV_WORK/metrics"
+check "metrics: requests by status" grep -q '^jimo_receiver_requests_total{code="401"} 6$' "$RECV_WORK/metrics"
+check "metrics: events by outcome" grep -q '^jimo_receiver_events_total{outcome="duplicate"} 1$' "$RECV_WORK/metrics"
+check "metrics: batch size histogram" grep -q '^jimo_receiver_batch_size_count [1-9]' "$RECV_WORK/metrics"
+check "metrics: commit latency histogram" grep -q '^jimo_receiver_commit_seconds_bucket{le="+Inf"} [1-9]' "$RECV_WORK/metrics"
+check "metrics: reconnects" grep -q '^jimo_receiver_db_reconnects_total 0$' "$RECV_WORK/metrics"
+
+# --- 503 + Retry-After: queue full while the database is blocked ---
+# A lock on jimo.events holds the one worker's batch; the next delivery fills the queue
+# (--queue-max 1), the one after that must be refused.
+recv_stop
+recv_start --db-connections 1 --batch-max 1 --queue-max 1 --retry-after 7 && recv_wait_ready
+psql_ -c "SELECT pg_advisory_lock(4242)" -c "BEGIN" -c "LOCK TABLE jimo.events" \
+    -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+locker=$!
+sleep 0.5
+held=()
+for i in 1 2; do
+    # distinct bodies, each posted in the background and answered once the lock goes
+    curl -s -o "$RECV_WORK/held$i" -w '%{http_code}' -X POST \
+        --data-binary "{\"event\":\"tour.started\",\"version\":\"0\",\"time\":174013376900$i}" \
+        "$RECV_URL" >"$RECV_WORK/held$i.code" &
+    held+=($!)
+    sleep 0.3
+done
+post "$RECV_URL" --data-binary '{"event":"tour.started","version":"0","time":1740133769009}'
+is "$CODE" 503 "queue full: 503"
+check "503 carries Retry-After" grep -qi '^Retry-After: 7$' <<<"$HEADERS"
+is "$(metric jimo_receiver_queue_full_total)" 1 "metrics: queue_full_total counts it"
+kill "$locker" 2>/dev/null
+psql_ -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "${held[@]}" "$locker" 2>/dev/null
+is "$(cat "$RECV_WORK/held1.code") $(cat "$RECV_WORK/held2.code")" "200 200" \
+    "the held deliveries are stored once the lock goes"
+for i in 1 2; do
+    acked[$(sed -E 's/.*"event_id":([0-9]+).*/\1/' "$RECV_WORK/held$i")]=1
+done
+recv_stop
+
+# --- 503 + Retry-After: database unreachable ---
+recv_start --dsn "dbname=jimo_no_such_database_$$"
+post "$RECV_URL" --data-binary @"$example"
+is "$CODE" 503 "database unreachable: 503"
+check "503 carries Retry-After" grep -qi '^Retry-After: 10$' <<<"$HEADERS"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/readyz")" 503 "readyz: 503 without a database"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/healthz")" 200 "healthz: still 200"
+recv_stop
+is "$RECV_STATUS" 0 "SIGTERM: exit status 0"
+
+# --- every 200 is in the table ---
+missing=0
+for id in "${!acked[@]}"; do
+    n="$(psql_ -c "SELECT count(*) FROM jimo.events WHERE id = $id")"
+    [[ "$n" == 1 ]] || missing=$((missing + 1))
+done
+is "$missing" 0 "every event_id answered 200 (${#acked[@]}) is in jimo.events"
+
+# --- the secret never reaches the log ---
+if grep -rqF "$RECV_SECRET" "$RECV_WORK"/receiver.*.log; then
+    ok 1 "no log line contains the secret"
+else
+    ok 0 "no log line contains the secret"
+fi
+check "the access log shows the redacted path" grep -q 'path="/webhooks/jimo/\[redacted\]"' "$RECV_WORK"/receiver.*.log
+
+done_testing

@@ -1,0 +1,162 @@
+# shellcheck shell=bash
+# Helpers for the receiver integration tests (sourced, not run: not executable).
+#
+#   recv_start [FLAGS...]   start src/receiver/jimo-receiver on a free loopback port with
+#                           a fresh secret (JIMO_RECEIVER_SECRET), wait until /healthz
+#                           answers; sets RECV_PID RECV_PORT RECV_BASE RECV_URL RECV_LOG
+#   recv_wait_ready         wait until /readyz answers 200
+#   recv_stop               SIGTERM and wait; sets RECV_STATUS to its exit status
+#   post URL [CURL ARGS]    POST the body given in CURL ARGS; sets CODE BODY HEADERS
+#   ok COND_STATUS DESC     TAP line from the exit status of the last command:  check ...
+#   check DESC CMD...       run CMD, TAP ok/not ok
+#   is GOT WANT DESC        equality, TAP ok/not ok with both values on failure
+#   done_testing            prints the plan; exit status 1 if anything failed
+#
+# The database is the one in PGHOST/PGPORT/PGUSER/PGDATABASE (test/run gives a fresh one
+# with jimo_webhooks); the client tools run as the caller.
+
+set -uo pipefail
+
+RECV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+RECV_BIN="$RECV_ROOT/src/receiver/jimo-receiver"
+RECV_WORK="$(mktemp -d "${TMPDIR:-/tmp}/jimo-recv-test.XXXX")"
+RECV_PID=""
+_tap_n=0
+_tap_failed=0
+
+if [[ ! -x "$RECV_BIN" ]]; then
+    make -s -C "$RECV_ROOT" src/receiver/jimo-receiver >/dev/null || {
+        echo "Bail out! could not build $RECV_BIN"
+        exit 1
+    }
+fi
+
+_recv_cleanup() {
+    if [[ -n "$RECV_PID" ]]; then
+        kill -KILL "$RECV_PID" 2>/dev/null
+        wait "$RECV_PID" 2>/dev/null
+    fi
+    if [[ "${RECV_KEEP:-0}" != 1 ]]; then
+        rm -rf "$RECV_WORK"
+    fi
+}
+
+psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+# A loopback port nothing listens on.
+free_port() {
+    local port tries
+    for ((tries = 0; tries < 200; tries++)); do
+        port=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+recv_start() {
+    RECV_PORT="$(free_port)" || return 1
+    RECV_BASE="http://127.0.0.1:$RECV_PORT"
+    RECV_SECRET="t$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    RECV_URL="$RECV_BASE/webhooks/jimo/$RECV_SECRET"
+    RECV_LOG="$RECV_WORK/receiver.$RECV_PORT.log"
+    JIMO_RECEIVER_SECRET="$RECV_SECRET" "$RECV_BIN" --listen "127.0.0.1:$RECV_PORT" \
+        --access-log "$@" >"$RECV_LOG" 2>&1 &
+    RECV_PID=$!
+    local i
+    for ((i = 0; i < 100; i++)); do
+        if curl -s -o /dev/null "$RECV_BASE/healthz"; then
+            return 0
+        fi
+        if ! kill -0 "$RECV_PID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    echo "# receiver did not start; its log:"
+    sed 's/^/#   /' "$RECV_LOG"
+    return 1
+}
+
+recv_wait_ready() {
+    local i
+    for ((i = 0; i < ${1:-100}; i++)); do
+        if [[ "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/readyz")" == 200 ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+recv_stop() {
+    RECV_STATUS=""
+    if [[ -n "$RECV_PID" ]]; then
+        kill -TERM "$RECV_PID" 2>/dev/null
+        wait "$RECV_PID"
+        RECV_STATUS=$?
+        RECV_PID=""
+    fi
+}
+
+# Metric value from /metrics, e.g. metric 'jimo_receiver_requests_total{code="200"}'.
+metric() {
+    curl -s "$RECV_BASE/metrics" | awk -v k="$1" '$1 == k {print $2}'
+}
+
+post() {
+    local url="$1"
+    shift
+    local out
+    out="$(curl -s -D "$RECV_WORK/headers" -w '\n%{http_code}' -X POST \
+        -H 'Content-Type: application/json' "$@" "$url")"
+    CODE="${out##*$'\n'}"
+    BODY="${out%$'\n'*}"
+    HEADERS="$(tr -d '\r' <"$RECV_WORK/headers")"
+}
+
+ok() {
+    local status="$1"
+    shift
+    _tap_n=$((_tap_n + 1))
+    if [[ "$status" == 0 ]]; then
+        echo "ok $_tap_n - $*"
+    else
+        echo "not ok $_tap_n - $*"
+        _tap_failed=$((_tap_failed + 1))
+    fi
+}
+
+check() {
+    local desc="$1"
+    shift
+    "$@"
+    ok $? "$desc"
+}
+
+is() {
+    if [[ "$1" == "$2" ]]; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        echo "#   got:      '$1'"
+        echo "#   expected: '$2'"
+    fi
+}
+
+done_testing() {
+    echo "1..$_tap_n"
+    if ((_tap_failed > 0)); then
+        echo "# failed $_tap_failed of $_tap_n"
+        if [[ -n "${RECV_LOG:-}" && -f "$RECV_LOG" ]]; then
+            echo "# last lines of the receiver log:"
+            tail -n 20 "$RECV_LOG" | sed 's/^/#   /'
+        fi
+        exit 1
+    fi
+    exit 0
+}
+
+trap _recv_cleanup EXIT
