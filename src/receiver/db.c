@@ -69,6 +69,7 @@ typedef struct Worker
 static Worker *workers;
 static int	nworkers;
 static int	nconnected;
+static bool abandon;			/* shutdown timed out: no more batches */
 
 int
 db_connected(void)
@@ -401,6 +402,7 @@ worker_main(void *arg)
 							w->up ? config.batch_wait_ms : 0, timeout_ms, take);
 		if (n < 0)
 			break;
+
 		if (n == 0)
 		{
 			if (w->up && mono_now() - w->last_used >= PROBE_MS / 1000.0)
@@ -408,7 +410,7 @@ worker_main(void *arg)
 			continue;
 		}
 
-		if (w->up)
+		if (w->up && !__atomic_load_n(&abandon, __ATOMIC_ACQUIRE))
 			run_batch(w, w->batch, n);
 		else
 			fail_batch(w->batch, n);
@@ -451,10 +453,16 @@ db_start(void)
 	return 0;
 }
 
-/* Shutdown took too long: interrupt batches still running in the server. */
+/*
+ * Shutdown took too long: interrupt batches still running in the server
+ * and answer whatever is still queued 503 without trying.  The caller
+ * repeats this while workers are busy, since a batch sent just after a
+ * cancel request would not see it.
+ */
 void
 db_cancel_all(void)
 {
+	__atomic_store_n(&abandon, true, __ATOMIC_RELEASE);
 	for (int i = 0; i < nworkers; i++)
 	{
 		Worker	   *w = &workers[i];

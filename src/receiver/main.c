@@ -47,6 +47,7 @@ main(int argc, char **argv)
 	bool		exit_now;
 	int			rc;
 	double		deadline;
+	double		next_cancel = 0;
 	bool		cancelled = false;
 
 	rc = config_parse(argc, argv, &exit_now);
@@ -100,18 +101,24 @@ main(int argc, char **argv)
 	 * Workers exit once the closed queue is empty.  Each queued delivery is
 	 * still suspended, so it must be answered (resumed) before MHD stops.
 	 */
-	while (queue_depth() > 0 || http_inflight() > 0)
+	for (;;)
 	{
-		if (!cancelled && mono_now() > deadline)
+		bool		db_idle = queue_pending() == 0;
+
+		if (db_idle && http_inflight() == 0)
+			break;
+		/* past the deadline, only slow uploads (never suspended) may remain */
+		if (db_idle && cancelled && mono_now() > deadline + 1)
+			break;
+		if (mono_now() > deadline && mono_now() > next_cancel)
 		{
-			log_msg(LOG_WARN, "shutdown timeout: cancelling running batches", "inflight=%d queued=%d",
-					http_inflight(), queue_depth());
+			if (!cancelled)
+				log_msg(LOG_WARN, "shutdown timeout: cancelling running batches",
+						"inflight=%d queued=%d", http_inflight(), queue_depth());
 			db_cancel_all();
 			cancelled = true;
+			next_cancel = mono_now() + 0.5;
 		}
-		/* past the deadline, only slow uploads (not suspended) may remain */
-		if (cancelled && queue_depth() == 0 && mono_now() > deadline + 1)
-			break;
 		sleep_ms(10);
 	}
 	db_join();

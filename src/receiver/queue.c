@@ -25,6 +25,7 @@ static pthread_cond_t nonempty;
 static Delivery *head;
 static Delivery *tail;
 static int	count;
+static int	taken;				/* popped, not yet finished */
 static size_t bytes;
 static int	max_count;
 static bool closed;
@@ -139,6 +140,7 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 		d->next = NULL;
 		batch[n++] = d;
 	}
+	taken += n;
 	/* another worker may start gathering the rest right away */
 	if (count > 0)
 		pthread_cond_signal(&nonempty);
@@ -153,6 +155,18 @@ queue_close(void)
 	closed = true;
 	pthread_cond_broadcast(&nonempty);
 	pthread_mutex_unlock(&lock);
+}
+
+/* Deliveries queued or held by a worker: connections still suspended. */
+int
+queue_pending(void)
+{
+	int			n;
+
+	pthread_mutex_lock(&lock);
+	n = count + taken;
+	pthread_mutex_unlock(&lock);
+	return n;
 }
 
 int
@@ -178,4 +192,7 @@ delivery_finish(Delivery *d)
 
 	__atomic_store_n(&d->done, true, __ATOMIC_RELEASE);
 	MHD_resume_connection(conn);
+	pthread_mutex_lock(&lock);
+	taken--;
+	pthread_mutex_unlock(&lock);
 }

@@ -51,6 +51,7 @@ extern int	queue_pop_batch(Delivery **batch, int max, size_t max_bytes,
 							int wait_ms, int timeout_ms, bool take);
 extern void queue_close(void);
 extern int	queue_depth(void);
+extern int	queue_pending(void);
 extern void delivery_finish(Delivery *d);
 
 static inline double
