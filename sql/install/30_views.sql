@@ -98,11 +98,7 @@ CREATE VIEW jimo.journey_conversions AS
 SELECT
     j.experience_uid,
     j.jimer_uid,
-    coalesce(upper(x.type),
-             (SELECT upper(split_part(e.name, '.', 1))
-                FROM jimo.events e
-               WHERE e.experience_uid = j.experience_uid
-               LIMIT 1)) AS experience_type,
+    upper(x.type) AS experience_type,
     j.starts,
     j.first_started_at,
     j.last_started_at,
@@ -148,7 +144,7 @@ COMMENT ON VIEW jimo.journey_conversions IS
 'One row per jimer x experience (from jimo.journeys): whether the jimer completed within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, i.e. some completion at a time c with first_started_at <= c <= first_started_at + window. Completions before the first start never count; a later run only counts if its completion falls inside the window after the first start. Exact: when journeys'' first/last completion cannot tell (3+ completions around the first start) one lookup in jimo.events decides (the lookups for that rare case are cheap only if jimo.events is indexed on (experience_uid, jimer_uid)).';
 COMMENT ON COLUMN jimo.journey_conversions.experience_uid IS 'The experience (tour, survey, checklist, hint, banner or post)';
 COMMENT ON COLUMN jimo.journey_conversions.jimer_uid IS 'The jimer (end user)';
-COMMENT ON COLUMN jimo.journey_conversions.experience_type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case, or the prefix of its event names when the experience has no type';
+COMMENT ON COLUMN jimo.journey_conversions.experience_type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case (NULL when none was sent; jimo.all_experiences then tells it from the event names)';
 COMMENT ON COLUMN jimo.journey_conversions.starts IS 'Number of distinct *.started events';
 COMMENT ON COLUMN jimo.journey_conversions.first_started_at IS 'Time of the first start: the window runs from here';
 COMMENT ON COLUMN jimo.journey_conversions.last_started_at IS 'Time of the latest start';
@@ -558,27 +554,27 @@ COMMENT ON COLUMN jimo.checklist_tasks_summary.last_activity_at IS 'Latest compl
 
 CREATE VIEW jimo.experience_reach AS
 SELECT
-    coalesce(x.uid, a.experience_uid) AS experience_uid,
-    coalesce(upper(x.type), a.experience_type) AS type,
-    x.title,
-    x.state,
-    coalesce(x.is_deleted, false) AS is_deleted,
+    k.experience_uid,
+    k.type,
+    k.title,
+    k.state,
+    k.is_deleted,
     coalesce(a.unique_jimers, 0) AS unique_jimers,
     coalesce(a.views, 0) AS views,
     a.first_seen_at,
     a.last_seen_at
-FROM (SELECT * FROM jimo.experiences WHERE upper(type) IN ('HINT', 'BANNER')) x
-FULL JOIN (
+FROM jimo.all_experiences k
+LEFT JOIN (
     SELECT experience_uid,
-           min(experience_type) AS experience_type,
            count(*) AS unique_jimers,
            sum(views) AS views,
            min(first_seen_at) AS first_seen_at,
            max(last_seen_at) AS last_seen_at
-    FROM jimo.journey_conversions
+    FROM jimo.journeys
     WHERE views > 0
     GROUP BY experience_uid
-) a ON a.experience_uid = x.uid;
+) a ON a.experience_uid = k.experience_uid
+WHERE k.type IN ('HINT', 'BANNER') OR a.views > 0;
 
 COMMENT ON VIEW jimo.experience_reach IS 'One row per hint and banner (deleted ones too), and per any other experience with a *.seen event: how many jimers saw it, how often';
 COMMENT ON COLUMN jimo.experience_reach.experience_uid IS 'The hint, banner or other seen experience';
