@@ -6,6 +6,8 @@
 #   cluster_pg_ctl ARGS...      pg_ctl on this cluster, as its server user, waiting, e.g.
 #                               `cluster_pg_ctl stop -m fast`, `cluster_pg_ctl start`
 #   cluster_as_server CMD...    run CMD as the OS user that owns the cluster
+#   cluster_free_port           print a free TCP port on 127.0.0.1 outside the ephemeral
+#                               range (for servers a test starts, e.g. jimo-receiver)
 #   cluster_stop                stop the server and delete its directory; idempotent,
 #                               meant for an EXIT trap: trap cluster_stop EXIT
 #
@@ -38,13 +40,21 @@ cluster_as_server() {
     fi
 }
 
-# Print a TCP port on 127.0.0.1 that nothing answers on. Without TCP the port only names
+# Print a TCP port on 127.0.0.1 that nothing listens on. Without TCP the port only names
 # the socket file inside our private directory, so any port would do; with TCP it must
-# be free.
-_cluster_free_port() {
-    local port tries
+# be free. The port is taken below the kernel's ephemeral range: a port in that range
+# may be the local end of some outgoing connection (curl, wrk, libpq), which a connect
+# test cannot see but which makes bind fail with "Address already in use".
+cluster_free_port() {
+    local port tries first=10000 last=32767 ephemeral_low=32768 _
+    if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+        read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range || true
+    fi
+    if ((ephemeral_low > first + 1000)); then
+        last=$((ephemeral_low - 1))
+    fi
     for ((tries = 0; tries < 200; tries++)); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((first + (RANDOM * 32768 + RANDOM) % (last - first + 1)))
         # A successful connect means someone is listening there.
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
@@ -82,7 +92,7 @@ cluster_start() {
         return 1
     fi
     if [[ -z "$port" ]]; then
-        port="$(_cluster_free_port)" || return 1
+        port="$(cluster_free_port)" || return 1
     elif ! [[ "$port" =~ ^[0-9]+$ ]]; then
         echo "cluster: PORT must be a number, got \"$port\"" >&2
         return 1
