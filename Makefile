@@ -18,6 +18,7 @@ OBJS = \
 	src/facts.o \
 	src/journeys.o \
 	src/payload.o \
+	src/steps.o \
 	src/store.o
 
 # The install script is assembled from one file per concern under sql/install.

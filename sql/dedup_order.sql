@@ -7,7 +7,8 @@ SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 
 -------------------------------------------------------------------------------
 -- 1. Redelivery: the same JSON with other whitespace and key order
@@ -45,7 +46,8 @@ FROM jimo.events ORDER BY occurred_at, deliveries;
 -- 2. Time: a number of ms or of seconds, or a numeric string, same instant
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 CREATE TEMP TABLE times AS
 SELECT t AS time_as_sent, r.*
 FROM (VALUES ('1740133769000'), ('1740133769'), ('"1740133769000"'),
@@ -64,7 +66,8 @@ ORDER BY e.occurred_at, time_as_sent;
 -- 3. Latest state: equal times broken by precedence, in any arrival order
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 -- ev(name, minute, experience uid, title, state, who, username)
 CREATE FUNCTION pg_temp.ev(name text, minute int, xuid text, title text,
                            who text DEFAULT 'user', username text DEFAULT 'Sam')
@@ -140,7 +143,8 @@ FROM jimo.journeys ORDER BY experience_uid;
 --    keeps the row and the earliest deletion time
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 -- experience ...0b: newest first (minute 30), then older ones, in separate calls
 SELECT pg_temp.recv_each(ARRAY[
     pg_temp.ev('tour.status-changed', 30, '10000000-0000-4000-8000-00000000000b', 'newest', 'user', 'Ana v3'),
@@ -280,6 +284,13 @@ UNION ALL
 SELECT 'journeys', count(*), md5(string_agg(j::text, '/' ORDER BY j.experience_uid, j.jimer_uid))
 FROM jimo.journeys j
 UNION ALL
+SELECT 'survey_step_journeys', count(*), md5(string_agg(j::text, '/'
+    ORDER BY j.experience_uid, j.step_uid, j.jimer_uid))
+FROM jimo.survey_step_journeys j
+UNION ALL
+SELECT 'survey_steps', count(*), md5(string_agg(j::text, '/' ORDER BY j.experience_uid, j.step_uid))
+FROM jimo.survey_steps j
+UNION ALL
 SELECT 'survey_answers', count(*), md5(string_agg(
     concat_ws('|', e.digest, a.experience_uid, a.jimer_uid, a.answered_at, a.step_uid,
               a.step_title, a.step_type, a.step_position, a.answer_text, a.answer_number,
@@ -310,7 +321,8 @@ DECLARE
     k int;
 BEGIN
     TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-             jimo.users, jimo.projects, jimo.journeys CASCADE;
+             jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
     bodies := ARRAY(SELECT body FROM deliveries ORDER BY md5(body || seed), d);
     IF batch_size = 0 THEN
         FOR k IN 1 .. cardinality(bodies) LOOP
@@ -402,6 +414,35 @@ SELECT (SELECT count(*) FROM jimo.journeys) AS journeys,
                               EXCEPT SELECT * FROM journeys_from_events) d) AS not_in_events,
        (SELECT count(*) FROM (SELECT * FROM journeys_from_events
                               EXCEPT SELECT * FROM jimo.journeys) d) AS missing;
+-- ... survey step journeys are the first, last and count of each jimer's
+-- answers to each step, and survey steps take title, type and position from
+-- their newest answer event, by (time, rank, digest).
+SELECT (SELECT count(*) FROM jimo.survey_step_journeys) AS step_journeys,
+       (SELECT count(*) FROM (
+            SELECT * FROM jimo.survey_step_journeys
+            EXCEPT
+            SELECT experience_uid, coalesce(step_uid, ''), jimer_uid,
+                   min(answered_at), max(answered_at), count(*)::int
+            FROM jimo.survey_answers
+            WHERE experience_uid IS NOT NULL AND jimer_uid IS NOT NULL
+            GROUP BY 1, 2, 3) d) AS not_in_answers,
+       (SELECT count(*) FROM jimo.survey_steps) AS steps,
+       (SELECT count(*) FROM (
+            SELECT experience_uid, step_uid, step_title, step_type, step_position,
+                   first_answered_at, last_answered_at, answers
+            FROM jimo.survey_steps
+            EXCEPT
+            (SELECT DISTINCT ON (a.experience_uid, coalesce(a.step_uid, ''))
+                   a.experience_uid, coalesce(a.step_uid, ''), a.step_title, a.step_type,
+                   a.step_position,
+                   min(a.answered_at) OVER k, max(a.answered_at) OVER k,
+                   (count(*) OVER k)::int
+            FROM jimo.survey_answers a JOIN jimo.events e ON e.id = a.event_id
+            WHERE a.experience_uid IS NOT NULL AND a.jimer_uid IS NOT NULL
+            WINDOW k AS (PARTITION BY a.experience_uid, coalesce(a.step_uid, ''))
+            ORDER BY a.experience_uid, coalesce(a.step_uid, ''),
+                     a.answered_at DESC, jimo.event_rank(e.name) DESC, e.digest DESC)) d)
+           AS steps_not_from_newest_answer;
 
 -- Now other orders, other splits into calls: every table identical.
 CREATE TEMP TABLE runs AS
@@ -419,7 +460,8 @@ GROUP BY seed, batch_size ORDER BY seed, batch_size;
 
 -- The same, split over several transactions (psql autocommits each call).
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 \set ECHO none
 \o /dev/null
 WITH o AS (SELECT body, row_number() OVER (ORDER BY md5(body || 'tx'), d) AS rn
@@ -435,7 +477,8 @@ FROM pg_temp.snapshot() s JOIN reference f USING (tbl);
 -- More repeats than the reference: everything but the delivery counters is
 -- identical, and the counters count every delivery.
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 SELECT status, count(*)
 FROM jimo.receive_batch(ARRAY(SELECT body FROM deliveries, generate_series(1, 3)
                               ORDER BY md5(body || 'x3' || generate_series)))

@@ -10,7 +10,8 @@
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 
 -- The objects that payloads carry, by key.
 CREATE TEMP TABLE obj (k text PRIMARY KEY, o jsonb NOT NULL);
@@ -233,6 +234,15 @@ SELECT pg_typeof(answer_choices) AS choices_type,
        pg_typeof(step_position) AS position_type
 FROM jimo.survey_answers
 LIMIT 1;
+-- survey steps kept at ingest: one row per step (title, type and position of
+-- its newest answer) and one per step and jimer
+SELECT experience_uid, step_uid, step_title, step_type, step_position,
+       first_answered_at, last_answered_at, answers, state_at, state_rank
+FROM jimo.survey_steps
+ORDER BY experience_uid, step_uid;
+SELECT experience_uid, step_uid, jimer_uid, first_answered_at, last_answered_at, answers
+FROM jimo.survey_step_journeys
+ORDER BY experience_uid, step_uid, jimer_uid;
 
 -- checklist tasks
 SELECT e.name, t.experience_uid, t.jimer_uid, t.occurred_at, t.outcome,

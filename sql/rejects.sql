@@ -8,7 +8,8 @@ SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE;
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
 
 -- ok(extra): a valid tour.started whose keys "extra" overrides
 CREATE FUNCTION pg_temp.ok(extra jsonb DEFAULT '{}') RETURNS text LANGUAGE sql AS $$

@@ -25,6 +25,7 @@
 #include "entities.h"
 #include "facts.h"
 #include "journeys.h"
+#include "steps.h"
 
 /* longest error text kept per rejected body */
 #define JIMO_MAX_ERROR_LEN 1000
@@ -329,6 +330,7 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	if (nruniq > 0)
 		jimo_store_rejected(runiq, nruniq);
 	write_facts_and_journeys(uniq, nuniq);
+	jimo_steps_write(uniq, nuniq);
 	for (k = 0; k < JIMO_NENTITIES; k++)
 		write_entities(uniq, nuniq, (JimoEntityKind) k);
 

@@ -63,6 +63,17 @@ jimo_rows_add(JimoRows *rows, const Datum *values, const bool *nulls)
 	"(excluded.state_at, excluded.state_rank, excluded.state_digest) > " \
 	"(t.state_at, t.state_rank, t.state_digest)"
 
+static bool
+has_role(const JimoTable *table, JimoColumnRole role)
+{
+	int			i;
+
+	for (i = 0; i < table->ncols; i++)
+		if (table->cols[i].role == role)
+			return true;
+	return false;
+}
+
 static void
 append_merge(StringInfo sql, const JimoTable *table)
 {
@@ -113,9 +124,11 @@ append_merge(StringInfo sql, const JimoTable *table)
 
 	/*
 	 * A latest-state row changes only when the incoming state is newer or it
-	 * moves a minimum earlier; skipping the rest avoids dead tuples.
+	 * moves a minimum earlier; skipping the rest avoids dead tuples.  A table
+	 * that also keeps counts or maxima changes on every merge.
 	 */
-	if (table->conflict == JCONFLICT_LATEST)
+	if (table->conflict == JCONFLICT_LATEST && !has_role(table, JCOL_SUM) &&
+		!has_role(table, JCOL_MAX))
 	{
 		appendStringInfoString(sql, " WHERE " NEWER_STATE);
 		for (i = 0; i < table->ncols; i++)

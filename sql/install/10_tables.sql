@@ -180,6 +180,40 @@ COMMENT ON COLUMN jimo.survey_answers.answer_text IS 'The answer as text: a stri
 COMMENT ON COLUMN jimo.survey_answers.answer_number IS 'The answer as a number when it is one (NPS, rating, numeric string)';
 COMMENT ON COLUMN jimo.survey_answers.answer_choices IS 'The chosen options when the answer is a list';
 
+-- Per-step upkeep at ingest, so that survey funnels read one row per jimer and
+-- step (or per step) instead of every answer. Steps without a uid share the
+-- step_uid '' here.
+CREATE TABLE jimo.survey_step_journeys (
+    experience_uid     uuid NOT NULL,
+    step_uid           text NOT NULL,
+    jimer_uid          uuid NOT NULL,
+    first_answered_at  timestamptz NOT NULL,
+    last_answered_at   timestamptz NOT NULL,
+    answers            integer NOT NULL,
+    PRIMARY KEY (experience_uid, step_uid, jimer_uid)
+) WITH (fillfactor = 80);
+COMMENT ON TABLE jimo.survey_step_journeys IS 'One row per survey step x jimer who answered it, maintained at ingest';
+COMMENT ON COLUMN jimo.survey_step_journeys.step_uid IS 'The step uid as sent, or '''' when the step has none';
+COMMENT ON COLUMN jimo.survey_step_journeys.answers IS 'Distinct survey.step.answered events of this jimer for this step';
+
+CREATE TABLE jimo.survey_steps (
+    experience_uid     uuid NOT NULL,
+    step_uid           text NOT NULL,
+    step_title         text,
+    step_type          text,
+    step_position      integer,
+    first_answered_at  timestamptz NOT NULL,
+    last_answered_at   timestamptz NOT NULL,
+    answers            integer NOT NULL,
+    state_at           timestamptz NOT NULL,
+    state_rank         integer NOT NULL,
+    state_digest       bytea NOT NULL,
+    PRIMARY KEY (experience_uid, step_uid)
+) WITH (fillfactor = 80);
+COMMENT ON TABLE jimo.survey_steps IS 'One row per survey step: title, type and position from its newest answer event, answer counts, maintained at ingest';
+COMMENT ON COLUMN jimo.survey_steps.step_uid IS 'The step uid as sent, or '''' when the step has none';
+COMMENT ON COLUMN jimo.survey_steps.answers IS 'Distinct survey.step.answered events for this step';
+
 CREATE TABLE jimo.checklist_tasks (
     event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
     experience_uid   uuid,

@@ -339,18 +339,18 @@ WITH surveys AS (
     ) j
     WHERE k.type = 'SURVEY'
 ),
+-- one row per step from jimo.survey_steps (kept at ingest); reached jimers
+-- are counted from jimo.survey_step_journeys, one index range per step
 steps AS (
-    SELECT experience_uid,
-           step_uid,
-           (array_agg(step_title ORDER BY answered_at DESC, step_title)
-                FILTER (WHERE step_title IS NOT NULL))[1] AS step_title,
-           (array_agg(step_type ORDER BY answered_at DESC, step_type)
-                FILTER (WHERE step_type IS NOT NULL))[1] AS step_type,
-           (array_agg(step_position ORDER BY answered_at DESC, step_position)
-                FILTER (WHERE step_position IS NOT NULL))[1] AS step_position,
-           count(DISTINCT jimer_uid) AS reached_jimers
-    FROM jimo.survey_answers
-    GROUP BY experience_uid, step_uid
+    SELECT s.experience_uid,
+           nullif(s.step_uid, '') AS step_uid,
+           s.step_title,
+           s.step_type,
+           s.step_position,
+           (SELECT count(*) FROM jimo.survey_step_journeys sj
+             WHERE sj.experience_uid = s.experience_uid
+               AND sj.step_uid = s.step_uid) AS reached_jimers
+    FROM jimo.survey_steps s
 ),
 stages AS (
     SELECT experience_uid, 0 AS stage_index, 'started' AS stage,

@@ -13,7 +13,8 @@ SELECT plan(33);
 
 CREATE FUNCTION pg_temp.empty() RETURNS void LANGUAGE sql AS $$
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
-         jimo.users, jimo.projects, jimo.journeys CASCADE
+         jimo.users, jimo.projects, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_journeys CASCADE
 $$;
 SELECT pg_temp.empty();
 
@@ -94,6 +95,8 @@ UNION ALL SELECT 'jimers', count(*), md5(string_agg((x.*)::text, '/' ORDER BY ui
 UNION ALL SELECT 'users', count(*), md5(string_agg((x.*)::text, '/' ORDER BY uid)) FROM jimo.users x
 UNION ALL SELECT 'projects', count(*), md5(string_agg((x.*)::text, '/' ORDER BY uid)) FROM jimo.projects x
 UNION ALL SELECT 'journeys', count(*), md5(string_agg((x.*)::text, '/' ORDER BY experience_uid, jimer_uid)) FROM jimo.journeys x
+UNION ALL SELECT 'survey_steps', count(*), md5(string_agg((x.*)::text, '/' ORDER BY experience_uid, step_uid)) FROM jimo.survey_steps x
+UNION ALL SELECT 'survey_step_journeys', count(*), md5(string_agg((x.*)::text, '/' ORDER BY experience_uid, step_uid, jimer_uid)) FROM jimo.survey_step_journeys x
 UNION ALL SELECT 'survey_answers', count(*), md5(string_agg(e.digest || (to_jsonb(x) - 'event_id')::text, '/' ORDER BY e.digest))
 FROM jimo.survey_answers x JOIN jimo.events e ON e.id = x.event_id
 UNION ALL SELECT 'checklist_tasks', count(*), md5(string_agg(e.digest || (to_jsonb(x) - 'event_id')::text, '/' ORDER BY e.digest))
