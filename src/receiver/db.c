@@ -60,6 +60,10 @@ typedef struct Worker
 	pthread_mutex_t cancel_lock;
 	PGcancel   *cancel;
 
+	/* failed batches are logged at most once a second per worker */
+	double		last_error_log;
+	long		errors_unlogged;
+
 	/* buffers reused from batch to batch */
 	Delivery  **batch;
 	char	   *param;
@@ -340,9 +344,16 @@ run_batch(Worker *w, Delivery **batch, int n)
 		metrics_batch(n, 0, 0);
 		if (PQstatus(w->conn) != CONNECTION_OK)
 			worker_disconnect(w, PQerrorMessage(w->conn));
-		else
-			log_msg(LOG_ERROR, "receive_batch failed", "worker=%d size=%d error=%s", w->id, n,
+		else if (w->last_used - w->last_error_log >= 1.0)
+		{
+			log_msg(LOG_ERROR, "receive_batch failed", "worker=%d size=%d suppressed=%ld error=%s",
+					w->id, n, w->errors_unlogged,
 					log_quote(q, sizeof(q), res ? PQresultErrorMessage(res) : PQerrorMessage(w->conn)));
+			w->last_error_log = w->last_used;
+			w->errors_unlogged = 0;
+		}
+		else
+			w->errors_unlogged++;
 	}
 	PQclear(res);
 }

@@ -138,6 +138,44 @@ is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/healthz")" 200 "healthz
 recv_stop
 is "$RECV_STATUS" 0 "SIGTERM: exit status 0"
 
+# --- limits against abuse: header size, idle and slow clients, connections per IP ---
+recv_start --idle-timeout 1 --request-timeout 1 --max-per-ip 2 --max-header 8192
+CODE="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" \
+    "$RECV_BASE/healthz")"
+is "$CODE" 431 "a header over --max-header: 431"
+# A client that sends half a request and then nothing is cut off by the idle timeout.
+closed_within() { # SECONDS: read fd 3 until EOF, true if that happened in time
+    timeout "$1" cat <&3 >/dev/null
+}
+exec 3<>"/dev/tcp/127.0.0.1/$RECV_PORT"
+printf 'POST /webhooks/jimo/%s HTTP/1.1\r\nHost: x\r\n' "$RECV_SECRET" >&3
+check "a silent half-sent request is closed by --idle-timeout" closed_within 4
+exec 3<&-
+# A client that keeps trickling its body is cut off by the request timeout.
+exec 3<>"/dev/tcp/127.0.0.1/$RECV_PORT"
+(
+    trap '' PIPE
+    printf 'POST /webhooks/jimo/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n' "$RECV_SECRET"
+    for ((i = 0; i < 12; i++)); do
+        printf 'x' || exit 0
+        sleep 0.4
+    done
+) >&3 2>/dev/null &
+trickle=$!
+check "a body trickling in slower than --request-timeout is cut off" closed_within 4
+wait "$trickle"
+exec 3<&-
+check "metrics count it as 408" test "$(metric 'jimo_receiver_requests_total{code="408"}')" -ge 1
+# Two idle connections from this address use up --max-per-ip 2: a third gets nothing.
+exec 3<>"/dev/tcp/127.0.0.1/$RECV_PORT" 4<>"/dev/tcp/127.0.0.1/$RECV_PORT"
+sleep 0.2
+is "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "$RECV_BASE/healthz")" 000 \
+    "a third connection from the same address is refused (--max-per-ip 2)"
+exec 3<&- 4<&-
+sleep 0.2
+is "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "$RECV_BASE/healthz")" 200 "and accepted once they close"
+recv_stop
+
 # --- every 200 is in the table ---
 missing=0
 for id in "${!acked[@]}"; do
