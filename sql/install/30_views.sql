@@ -62,7 +62,11 @@ COMMENT ON COLUMN jimo.all_experiences.has_row IS 'False when the experience is 
 --
 -- "Completed within the conversion window after their first start" means:
 -- some completion event c of that jimer and experience has
---     first_started_at <= c <= first_started_at + jimo.funnel_window.
+--     first_started_at <= c and c - first_started_at <= jimo.funnel_window.
+-- The window is an elapsed duration (a day is 24 hours, a month 30 days), so
+-- the answer does not depend on the session's TimeZone and its DST changes;
+-- comparing a difference with it also avoids calendar arithmetic per row,
+-- which was the largest cost of the tour funnel.
 -- journeys keeps only the first and last completion time and their count, so
 -- the first completion at or after the first start is:
 --   * first_completed_at when that is not before the first start;
@@ -107,8 +111,8 @@ SELECT
     j.last_completed_at,
     c.completed_after_start_at,
     w.funnel_window,
-    coalesce(c.completed_after_start_at <= j.first_started_at + w.funnel_window, false) AS converted,
-    CASE WHEN c.completed_after_start_at <= j.first_started_at + w.funnel_window
+    coalesce(c.completed_after_start_at - j.first_started_at <= w.funnel_window, false) AS converted,
+    CASE WHEN c.completed_after_start_at - j.first_started_at <= w.funnel_window
          THEN date_part('epoch', c.completed_after_start_at - j.first_started_at)
     END AS seconds_to_complete,
     (j.completions > 0 AND j.starts = 0) AS completed_without_start,
