@@ -28,7 +28,7 @@ pg_start() {
 cluster_start recv-outage >/dev/null || { ok 1 "own cluster starts"; done_testing; }
 cluster_createdb jimo_recv_outage || { ok 1 "database"; done_testing; }
 export PGDATABASE=jimo_recv_outage
-psql_ -c "${JIMO_RECV_TEST_CREATE_SQL:-CREATE EXTENSION jimo_webhooks}" >/dev/null ||
+psql_ -c "CREATE EXTENSION jimo_webhooks" >/dev/null ||
     { ok 1 "CREATE EXTENSION jimo_webhooks"; done_testing; }
 
 recv_start --db-connections 2 || { ok 1 "receiver starts"; done_testing; }
