@@ -60,7 +60,7 @@ static const OptSpec opts[] = {
 	{"batch-max", "JIMO_RECEIVER_BATCH_MAX", OPT_INT, &config.batch_max, 1, 100000, "N",
 	"most deliveries stored in one transaction (default 256)"},
 	{"batch-wait-ms", "JIMO_RECEIVER_BATCH_WAIT_MS", OPT_INT, &config.batch_wait_ms, 0, 10000, "MS",
-	"longest a delivery waits for others to share its commit (default 2)"},
+	"longest a delivery waits for others to share its commit (default 1)"},
 	{"batch-max-bytes", "JIMO_RECEIVER_BATCH_MAX_BYTES", OPT_SIZE, &config.batch_max_bytes, 1, 1L << 30, "BYTES",
 	"most payload bytes in one transaction (default 16777216)"},
 	{"db-connections", "JIMO_RECEIVER_DB_CONNECTIONS", OPT_INT, &config.db_connections, 1, 64, "N",
@@ -234,7 +234,7 @@ config_parse(int argc, char **argv, bool *exit_now)
 	config.listen = strdup("127.0.0.1:8080");
 	config.path = strdup("/webhooks/jimo");
 	config.batch_max = 256;
-	config.batch_wait_ms = 2;
+	config.batch_wait_ms = 1;
 	config.batch_max_bytes = 16 * 1024 * 1024;
 	config.db_connections = 2;
 	config.db_timeout_ms = 30000;

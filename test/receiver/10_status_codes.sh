@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every status code the receiver gives, the three places a secret may be put, and that a
 # 200 always names an event that is in jimo.events. TAP output.
+# shellcheck source=test/receiver/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 example="$RECV_ROOT/test/fixtures/examples/tour.completed.json"
@@ -144,6 +145,7 @@ CODE="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 20000 /dev/z
     "$RECV_BASE/healthz")"
 is "$CODE" 431 "a header over --max-header: 431"
 # A client that sends half a request and then nothing is cut off by the idle timeout.
+# shellcheck disable=SC2317 # called through check
 closed_within() { # SECONDS: read fd 3 until EOF, true if that happened in time
     timeout "$1" cat <&3 >/dev/null
 }

@@ -2,6 +2,7 @@
 # Concurrent redeliveries of one event store it once: every delivery gets 200 with the
 # same event_id and jimo.events counts the deliveries. A long --batch-wait-ms makes them
 # share batches, so duplicates inside one receive_batch call are covered too. TAP output.
+# shellcheck source=test/receiver/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 n=24

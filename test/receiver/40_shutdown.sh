@@ -3,6 +3,7 @@
 # has already accepted (200 once its batch commits), and exits 0. When the database does
 # not let the batch finish within --shutdown-timeout, the batch is cancelled and its
 # requests are answered 503: refused, never left hanging or acknowledged. TAP output.
+# shellcheck source=test/receiver/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Hold an ACCESS EXCLUSIVE lock on jimo.events so batches wait; lock_release ends it.
@@ -24,7 +25,7 @@ post_bg() { # N: post distinct event N in the background, answer to $RECV_WORK/s
 }
 
 # --- graceful: everything accepted is answered ---
-recv_start --shutdown-timeout 30 && recv_wait_ready || { ok 1 "receiver starts"; done_testing; }
+if ! { recv_start --shutdown-timeout 30 && recv_wait_ready; }; then ok 1 "receiver starts"; done_testing; fi
 lock_hold
 posters=()
 for i in 1 2 3 4 5; do post_bg "$i"; done
@@ -49,7 +50,7 @@ is "$(psql_ -c "SELECT count(*) FROM jimo.events WHERE name = 'hint.seen'")" 5 \
 check "the log says it stopped with nothing unanswered" grep -q 'msg="stopped" unanswered=0' "$RECV_LOG"
 
 # --- the database does not let go: refuse after --shutdown-timeout ---
-recv_start --shutdown-timeout 1 && recv_wait_ready || { ok 1 "receiver starts again"; done_testing; }
+if ! { recv_start --shutdown-timeout 1 && recv_wait_ready; }; then ok 1 "receiver starts again"; done_testing; fi
 lock_hold
 posters=()
 for i in 6 7 8; do post_bg "$i"; done

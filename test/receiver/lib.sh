@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2120,SC2119 # RECV_URL, CODE... are read by the scripts that source this
 # Helpers for the receiver integration tests (sourced, not run: not executable).
 #
 #   recv_start [FLAGS...]   start src/receiver/jimo-receiver on a free loopback port with
