@@ -14,7 +14,8 @@
 #   done_testing            prints the plan; exit status 1 if anything failed
 #
 # The database is the one in PGHOST/PGPORT/PGUSER/PGDATABASE (test/run gives a fresh one
-# with jimo_webhooks); the client tools run as the caller.
+# with jimo_webhooks); the client tools run as the caller. JIMO_RECEIVER_WRAP, when set, is
+# a command prefix for the receiver, e.g. "valgrind --error-exitcode=99 --leak-check=full".
 
 set -uo pipefail
 
@@ -63,11 +64,12 @@ recv_start() {
     RECV_SECRET="t$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
     RECV_URL="$RECV_BASE/webhooks/jimo/$RECV_SECRET"
     RECV_LOG="$RECV_WORK/receiver.$RECV_PORT.log"
-    JIMO_RECEIVER_SECRET="$RECV_SECRET" "$RECV_BIN" --listen "127.0.0.1:$RECV_PORT" \
+    # shellcheck disable=SC2086 # the wrapper is a command line
+    JIMO_RECEIVER_SECRET="$RECV_SECRET" ${JIMO_RECEIVER_WRAP:-} "$RECV_BIN" --listen "127.0.0.1:$RECV_PORT" \
         --access-log "$@" >"$RECV_LOG" 2>&1 &
     RECV_PID=$!
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 300; i++)); do
         if curl -s -o /dev/null "$RECV_BASE/healthz"; then
             return 0
         fi
