@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,24 @@ sleep_ms(int ms)
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
+}
+
+/*
+ * Each connection is a descriptor: lift the soft limit (often 1024) toward
+ * the hard one so that --max-connections, not EMFILE, is what bounds us.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t		want = (rlim_t) config.max_connections + config.db_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_msg(LOG_WARN, "open file limit is below --max-connections", "limit=%lu max_connections=%d",
+				(unsigned long) rl.rlim_cur, config.max_connections);
 }
 
 int
@@ -70,6 +89,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	raise_fd_limit();
 	queue_init(config.queue_max);
 	if (db_start() != 0)
 	{
