@@ -98,6 +98,26 @@ $$;
 COMMENT ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) IS
 'Time of the first *.completed event of that jimer and experience at or after since (NULL if none): a lookup in jimo.events, used by jimo.journey_conversions only when journeys alone cannot tell';
 
+-- The rule above as one expression, shared by journey_conversions and
+-- tour_funnel. A plain SQL function of columns (not SECURITY DEFINER, no SET)
+-- is inlined by the planner, so it costs nothing per row.
+CREATE FUNCTION jimo.first_completion_after_start(
+    experience uuid, jimer uuid, first_started_at timestamptz,
+    first_completed_at timestamptz, last_completed_at timestamptz, completions integer)
+    RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN first_started_at IS NULL OR last_completed_at IS NULL
+             OR last_completed_at < first_started_at THEN NULL
+        WHEN first_completed_at >= first_started_at THEN first_completed_at
+        WHEN completions <= 2 THEN last_completed_at
+        ELSE jimo.completion_at_or_after(experience, jimer, first_started_at)
+    END
+$$;
+COMMENT ON FUNCTION jimo.first_completion_after_start(uuid, uuid, timestamptz, timestamptz, timestamptz, integer) IS
+'The first completion at or after the first start of a journey (NULL if none), from its first/last completion and count; looks up jimo.events only when 3+ completions bracket the first start';
+
 CREATE VIEW jimo.journey_conversions AS
 SELECT
     j.experience_uid,
@@ -135,13 +155,9 @@ CROSS JOIN (SELECT coalesce(nullif(current_setting('jimo.funnel_window', true), 
                             '14 days')::interval AS funnel_window
             OFFSET 0) w
 CROSS JOIN LATERAL (
-    SELECT CASE
-        WHEN j.first_started_at IS NULL OR j.last_completed_at IS NULL
-             OR j.last_completed_at < j.first_started_at THEN NULL
-        WHEN j.first_completed_at >= j.first_started_at THEN j.first_completed_at
-        WHEN j.completions <= 2 THEN j.last_completed_at
-        ELSE jimo.completion_at_or_after(j.experience_uid, j.jimer_uid, j.first_started_at)
-    END AS completed_after_start_at
+    SELECT jimo.first_completion_after_start(j.experience_uid, j.jimer_uid, j.first_started_at,
+               j.first_completed_at, j.last_completed_at, j.completions)
+           AS completed_after_start_at
 ) c;
 
 COMMENT ON VIEW jimo.journey_conversions IS
@@ -176,6 +192,9 @@ COMMENT ON COLUMN jimo.journey_conversions.last_activity_at IS 'Latest interacti
 -- Tours
 -------------------------------------------------------------------------------
 
+-- Straight over journeys rather than through journey_conversions: a tour
+-- has only started and completed stages, so reading just those columns (and
+-- computing each expression once) makes this the cheapest funnel per row.
 CREATE VIEW jimo.tour_funnel AS
 SELECT
     k.experience_uid,
@@ -194,21 +213,30 @@ SELECT
     a.first_activity_at,
     a.last_activity_at
 FROM jimo.all_experiences k
+CROSS JOIN (SELECT coalesce(nullif(current_setting('jimo.funnel_window', true), ''),
+                            '14 days')::interval AS funnel_window
+            OFFSET 0) w
 CROSS JOIN LATERAL (
     SELECT
-        count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
-        count(*) FILTER (WHERE c.converted) AS completed_jimers,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-        count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
-        count(*) FILTER (WHERE c.starts > 0 AND c.completions > 0
-                           AND c.completed_after_start_at IS NULL) AS completed_before_start_only,
-        count(*) FILTER (WHERE c.completed_after_start_at IS NOT NULL
-                           AND NOT c.converted) AS completed_after_window,
-        min(c.first_activity_at) AS first_activity_at,
-        max(c.last_activity_at) AS last_activity_at
-    FROM jimo.journey_conversions c
-    WHERE c.experience_uid = k.experience_uid
+        count(*) FILTER (WHERE j.starts > 0) AS started_jimers,
+        count(*) FILTER (WHERE c.time_to_complete <= w.funnel_window) AS completed_jimers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN c.time_to_complete <= w.funnel_window
+            THEN date_part('epoch', c.time_to_complete) END) AS median_seconds_to_complete,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY CASE WHEN c.time_to_complete <= w.funnel_window
+            THEN date_part('epoch', c.time_to_complete) END) AS p90_seconds_to_complete,
+        count(*) FILTER (WHERE j.completions > 0 AND j.starts = 0) AS completed_without_start,
+        count(*) FILTER (WHERE j.starts > 0 AND j.completions > 0
+                           AND c.time_to_complete IS NULL) AS completed_before_start_only,
+        count(*) FILTER (WHERE c.time_to_complete > w.funnel_window) AS completed_after_window,
+        least(min(j.first_started_at), min(j.first_completed_at)) AS first_activity_at,
+        greatest(max(j.last_started_at), max(j.last_completed_at)) AS last_activity_at
+    FROM jimo.journeys j
+    CROSS JOIN LATERAL (
+        SELECT jimo.first_completion_after_start(j.experience_uid, j.jimer_uid, j.first_started_at,
+                   j.first_completed_at, j.last_completed_at, j.completions)
+               - j.first_started_at AS time_to_complete
+    ) c
+    WHERE j.experience_uid = k.experience_uid
 ) a
 WHERE k.type = 'TOUR';
 
@@ -227,8 +255,8 @@ COMMENT ON COLUMN jimo.tour_funnel.p90_seconds_to_complete IS '90th percentile (
 COMMENT ON COLUMN jimo.tour_funnel.completed_without_start IS 'Jimers with a tour.completed and no tour.started at all: a data-quality signal';
 COMMENT ON COLUMN jimo.tour_funnel.completed_before_start_only IS 'Started jimers whose every completion is before their first start (counted as drop-off)';
 COMMENT ON COLUMN jimo.tour_funnel.completed_after_window IS 'Started jimers who completed after their first start but only after the window closed (counted as drop-off)';
-COMMENT ON COLUMN jimo.tour_funnel.first_activity_at IS 'Earliest jimer interaction with the tour';
-COMMENT ON COLUMN jimo.tour_funnel.last_activity_at IS 'Latest jimer interaction with the tour';
+COMMENT ON COLUMN jimo.tour_funnel.first_activity_at IS 'Earliest tour.started or tour.completed of any jimer';
+COMMENT ON COLUMN jimo.tour_funnel.last_activity_at IS 'Latest tour.started or tour.completed of any jimer';
 
 CREATE VIEW jimo.tour_funnel_daily AS
 SELECT

@@ -1,7 +1,9 @@
 -------------------------------------------------------------------------------
--- The views call jimo.completion_at_or_after(); a function called from a view
+-- The views call jimo.first_completion_after_start() and
+-- jimo.completion_at_or_after(); a function called from a view
 -- is checked against the role that reads the view, and 90_privileges.sql has
 -- just revoked every function of the schema from PUBLIC.
 -------------------------------------------------------------------------------
 
 GRANT EXECUTE ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) TO jimo_reader;
+GRANT EXECUTE ON FUNCTION jimo.first_completion_after_start(uuid, uuid, timestamptz, timestamptz, timestamptz, integer) TO jimo_reader;
