@@ -1,0 +1,180 @@
+-------------------------------------------------------------------------------
+-- Reach of hints, banners and anything else that is "seen"
+-------------------------------------------------------------------------------
+
+CREATE VIEW jimo.experience_reach AS
+SELECT
+    k.experience_uid,
+    k.type,
+    k.title,
+    k.state,
+    k.is_deleted,
+    coalesce(a.unique_jimers, 0) AS unique_jimers,
+    coalesce(a.views, 0) AS views,
+    a.first_seen_at,
+    a.last_seen_at
+FROM jimo.all_experiences k
+LEFT JOIN (
+    SELECT experience_uid,
+           count(*) AS unique_jimers,
+           sum(views) AS views,
+           min(first_seen_at) AS first_seen_at,
+           max(last_seen_at) AS last_seen_at
+    FROM jimo.journeys
+    WHERE views > 0
+    GROUP BY experience_uid
+) a ON a.experience_uid = k.experience_uid
+WHERE k.type IN ('HINT', 'BANNER') OR a.views > 0;
+
+COMMENT ON VIEW jimo.experience_reach IS 'One row per hint and banner (deleted ones too), and per any other experience with a *.seen event: how many jimers saw it, how often';
+COMMENT ON COLUMN jimo.experience_reach.experience_uid IS 'The hint, banner or other seen experience';
+COMMENT ON COLUMN jimo.experience_reach.type IS 'HINT, BANNER, ... (upper case)';
+COMMENT ON COLUMN jimo.experience_reach.title IS 'Title (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach.state IS 'LIVE or PAUSED (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach.is_deleted IS 'True once the experience was deleted';
+COMMENT ON COLUMN jimo.experience_reach.unique_jimers IS 'Distinct jimers who saw it';
+COMMENT ON COLUMN jimo.experience_reach.views IS 'Distinct *.seen events (redeliveries of one event count once)';
+COMMENT ON COLUMN jimo.experience_reach.first_seen_at IS 'First time anyone saw it';
+COMMENT ON COLUMN jimo.experience_reach.last_seen_at IS 'Latest time anyone saw it';
+
+-- Per-day counts need each *.seen event's time, which journeys do not keep:
+-- this view reads jimo.events (keeping only its *.seen rows).
+CREATE VIEW jimo.experience_reach_daily AS
+WITH seen AS (
+    SELECT e.experience_uid,
+           e.occurred_at::date AS day,
+           count(DISTINCT e.jimer_uid) AS unique_jimers,
+           count(*) AS views,
+           min(e.occurred_at) AS first_seen_at,
+           max(e.occurred_at) AS last_seen_at,
+           min(split_part(e.name, '.', 1)) AS prefix
+    FROM jimo.events e
+    WHERE e.name LIKE '%.seen' AND e.name NOT LIKE '%.%.%' AND e.jimer_uid IS NOT NULL
+    GROUP BY 1, 2
+),
+newcomers AS (
+    SELECT experience_uid, first_seen_at::date AS day, count(*) AS new_jimers
+    FROM jimo.journeys
+    WHERE first_seen_at IS NOT NULL
+    GROUP BY 1, 2
+)
+SELECT
+    coalesce(s.day, nc.day) AS day,
+    coalesce(s.experience_uid, nc.experience_uid) AS experience_uid,
+    coalesce(upper(x.type), upper(s.prefix)) AS type,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    coalesce(s.unique_jimers, 0) AS unique_jimers,
+    coalesce(s.views, 0) AS views,
+    coalesce(nc.new_jimers, 0) AS new_jimers,
+    s.first_seen_at,
+    s.last_seen_at
+FROM seen s
+FULL JOIN newcomers nc ON nc.experience_uid = s.experience_uid AND nc.day = s.day
+LEFT JOIN jimo.experiences x ON x.uid = coalesce(s.experience_uid, nc.experience_uid);
+
+COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per day on which the experience was seen (session TimeZone), counted like jimo.journeys counts them (distinct *.seen events of a jimer). Journeys keep no per-day detail, so this view reads jimo.events: slower than the others on a large table';
+COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'Day of the *.seen events (session TimeZone)';
+COMMENT ON COLUMN jimo.experience_reach_daily.experience_uid IS 'The hint, banner or other seen experience';
+COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case)';
+COMMENT ON COLUMN jimo.experience_reach_daily.title IS 'Title (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach_daily.is_deleted IS 'True once the experience was deleted';
+COMMENT ON COLUMN jimo.experience_reach_daily.unique_jimers IS 'Distinct jimers who saw it that day';
+COMMENT ON COLUMN jimo.experience_reach_daily.views IS 'Distinct *.seen events that day';
+COMMENT ON COLUMN jimo.experience_reach_daily.new_jimers IS 'Jimers who saw it for the first time ever that day (summed over days: unique_jimers of experience_reach)';
+COMMENT ON COLUMN jimo.experience_reach_daily.first_seen_at IS 'First view of the day';
+COMMENT ON COLUMN jimo.experience_reach_daily.last_seen_at IS 'Latest view of the day';
+
+-------------------------------------------------------------------------------
+-- Changelog posts
+-------------------------------------------------------------------------------
+
+CREATE VIEW jimo.post_engagement AS
+SELECT
+    coalesce(x.uid, a.experience_uid) AS experience_uid,
+    x.title,
+    x.state,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    coalesce(a.likes, 0) AS likes,
+    coalesce(a.comments, 0) AS comments,
+    coalesce(a.engaged_jimers, 0) AS engaged_jimers,
+    coalesce(a.liking_jimers, 0) AS liking_jimers,
+    coalesce(a.commenting_jimers, 0) AS commenting_jimers,
+    a.first_engaged_at,
+    a.last_engaged_at
+FROM (SELECT * FROM jimo.experiences WHERE upper(type) = 'POST') x
+FULL JOIN (
+    SELECT experience_uid,
+           sum(likes) AS likes,
+           sum(comments) AS comments,
+           count(*) AS engaged_jimers,
+           count(*) FILTER (WHERE likes > 0) AS liking_jimers,
+           count(*) FILTER (WHERE comments > 0) AS commenting_jimers,
+           min(least(first_liked_at, first_commented_at)) AS first_engaged_at,
+           max(greatest(last_liked_at, last_commented_at)) AS last_engaged_at
+    FROM jimo.journeys
+    WHERE likes > 0 OR comments > 0
+    GROUP BY experience_uid
+) a ON a.experience_uid = x.uid;
+
+COMMENT ON VIEW jimo.post_engagement IS 'One row per changelog post (deleted ones too), and per any other experience with likes or comments: likes, comments and engaged jimers';
+COMMENT ON COLUMN jimo.post_engagement.experience_uid IS 'The post';
+COMMENT ON COLUMN jimo.post_engagement.title IS 'Title of the post (latest snapshot)';
+COMMENT ON COLUMN jimo.post_engagement.state IS 'LIVE or PAUSED (latest snapshot)';
+COMMENT ON COLUMN jimo.post_engagement.is_deleted IS 'True once the post was deleted';
+COMMENT ON COLUMN jimo.post_engagement.likes IS 'Distinct post.liked events';
+COMMENT ON COLUMN jimo.post_engagement.comments IS 'Distinct post.commented events';
+COMMENT ON COLUMN jimo.post_engagement.engaged_jimers IS 'Distinct jimers who liked or commented';
+COMMENT ON COLUMN jimo.post_engagement.liking_jimers IS 'Distinct jimers who liked';
+COMMENT ON COLUMN jimo.post_engagement.commenting_jimers IS 'Distinct jimers who commented';
+COMMENT ON COLUMN jimo.post_engagement.first_engaged_at IS 'First like or comment';
+COMMENT ON COLUMN jimo.post_engagement.last_engaged_at IS 'Latest like or comment';
+
+-------------------------------------------------------------------------------
+-- Delivery health: this one is about deliveries, so it reads every event
+-- (and every rejected body), grouped by day of first arrival.
+-------------------------------------------------------------------------------
+
+CREATE VIEW jimo.delivery_health AS
+WITH ev AS (
+    SELECT received_at::date AS day,
+           count(*) AS stored,
+           sum(deliveries - 1) AS duplicate_deliveries,
+           sum(deliveries) AS deliveries,
+           percentile_cont(0.5) WITHIN GROUP (
+               ORDER BY date_part('epoch', received_at - occurred_at)) AS median_lag_seconds,
+           max(date_part('epoch', received_at - occurred_at)) AS max_lag_seconds,
+           max(date_part('epoch', last_received_at - occurred_at)) AS max_redelivery_lag_seconds
+    FROM jimo.events
+    GROUP BY 1
+),
+rj AS (
+    SELECT received_at::date AS day,
+           count(*) AS rejected,
+           sum(deliveries) AS rejected_deliveries
+    FROM jimo.rejected
+    GROUP BY 1
+)
+SELECT
+    coalesce(ev.day, rj.day) AS day,
+    coalesce(ev.stored, 0) AS stored,
+    coalesce(ev.duplicate_deliveries, 0) AS duplicate_deliveries,
+    coalesce(rj.rejected, 0) AS rejected,
+    coalesce(rj.rejected_deliveries, 0) AS rejected_deliveries,
+    coalesce(ev.deliveries, 0) + coalesce(rj.rejected_deliveries, 0) AS deliveries,
+    ev.median_lag_seconds,
+    ev.max_lag_seconds,
+    ev.max_redelivery_lag_seconds
+FROM ev
+FULL JOIN rj ON rj.day = ev.day;
+
+COMMENT ON VIEW jimo.delivery_health IS 'Per day of first arrival (session TimeZone): events stored, redeliveries, rejected bodies and delivery lag. Redeliveries are counted on the day the event first arrived (only the first and latest arrival times are kept). Reads all of jimo.events and jimo.rejected (by received_at).';
+COMMENT ON COLUMN jimo.delivery_health.day IS 'Day of first arrival (session TimeZone)';
+COMMENT ON COLUMN jimo.delivery_health.stored IS 'Distinct events that first arrived that day';
+COMMENT ON COLUMN jimo.delivery_health.duplicate_deliveries IS 'Further deliveries of those events, whenever they came: sum(deliveries - 1)';
+COMMENT ON COLUMN jimo.delivery_health.rejected IS 'Distinct rejected bodies that first arrived that day (see jimo.rejected)';
+COMMENT ON COLUMN jimo.delivery_health.rejected_deliveries IS 'All deliveries of those rejected bodies, first one included';
+COMMENT ON COLUMN jimo.delivery_health.deliveries IS 'All deliveries of the day''s events and rejected bodies: stored + duplicate_deliveries + rejected_deliveries';
+COMMENT ON COLUMN jimo.delivery_health.median_lag_seconds IS 'Median of first arrival minus event time, in seconds (negative when the sender''s clock is ahead)';
+COMMENT ON COLUMN jimo.delivery_health.max_lag_seconds IS 'Largest first arrival minus event time, in seconds (Jimo retries for up to ~11 days)';
+COMMENT ON COLUMN jimo.delivery_health.max_redelivery_lag_seconds IS 'Largest latest arrival minus event time, in seconds';
