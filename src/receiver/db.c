@@ -97,6 +97,19 @@ set_up(Worker *w, bool up)
 	__atomic_add_fetch(&nconnected, up ? 1 : -1, __ATOMIC_RELAXED);
 }
 
+/* drop the connection and its cancel handle (which the shutdown path may be using) */
+static void
+close_conn(Worker *w)
+{
+	pthread_mutex_lock(&w->cancel_lock);
+	if (w->cancel)
+		PQfreeCancel(w->cancel);
+	w->cancel = NULL;
+	pthread_mutex_unlock(&w->cancel_lock);
+	PQfinish(w->conn);
+	w->conn = NULL;
+}
+
 static void
 worker_disconnect(Worker *w, const char *why)
 {
@@ -106,13 +119,7 @@ worker_disconnect(Worker *w, const char *why)
 	{
 		log_msg(LOG_WARN, "database connection lost", "worker=%d error=%s", w->id,
 				log_quote(q, sizeof(q), why));
-		pthread_mutex_lock(&w->cancel_lock);
-		if (w->cancel)
-			PQfreeCancel(w->cancel);
-		w->cancel = NULL;
-		pthread_mutex_unlock(&w->cancel_lock);
-		PQfinish(w->conn);
-		w->conn = NULL;
+		close_conn(w);
 	}
 	set_up(w, false);
 	w->next_attempt = mono_now() + w->backoff_ms / 1000.0;
@@ -429,13 +436,7 @@ worker_main(void *arg)
 			delivery_finish(w->batch[i]);
 	}
 
-	pthread_mutex_lock(&w->cancel_lock);
-	if (w->cancel)
-		PQfreeCancel(w->cancel);
-	w->cancel = NULL;
-	pthread_mutex_unlock(&w->cancel_lock);
-	PQfinish(w->conn);
-	w->conn = NULL;
+	close_conn(w);
 	set_up(w, false);
 	return NULL;
 }
