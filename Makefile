@@ -4,7 +4,7 @@
 #   make run                      embedded throwaway cluster + receiver
 
 EXTENSION  = jimo_webhooks
-EXTVERSION = 0.1
+EXTVERSION = 0.2
 
 MODULE_big = jimo_webhooks
 OBJS = \
@@ -21,8 +21,12 @@ OBJS = \
 	src/steps.o \
 	src/store.o
 
-# The install script is assembled from one file per concern under sql/install.
+# The install script of the current version is assembled from one file per
+# concern under sql/install.  Released versions are frozen: a database created
+# with one reaches the current version through the upgrade scripts under
+# sql/upgrade (ALTER EXTENSION jimo_webhooks UPDATE), which are shipped as is.
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(sort $(wildcard sql/upgrade/$(EXTENSION)--*--*.sql))
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/[a-z]*.sql)))
 REGRESS := $(filter-out $(EXTENSION)--%,$(REGRESS))

@@ -1,0 +1,30 @@
+# shellcheck shell=bash
+# Fingerprints of everything in schema jimo, for tests that compare two databases
+# (dump and restore, upgrade against a fresh install). Source this file, then:
+#
+#   jimo_fingerprint DB [COLUMN...]
+#
+# prints one line per table and view of schema jimo, found in the catalog (so that a
+# relation added later is compared without anyone remembering to list it):
+#   relname|rows|md5 of every row as text, in sorted order
+# The named columns are left out wherever they occur: columns that hold arrival times,
+# which two databases fed the same events at different moments cannot share.
+
+jimo_fingerprint() {
+    local db="${1:?usage: jimo_fingerprint DB [COLUMN...]}"
+    shift
+    psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v excluded="$*" <<'SQL'
+SELECT format(
+         'SELECT %L, count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM (SELECT %s FROM jimo.%I) r',
+         c.relname,
+         coalesce((SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                   FROM pg_attribute a
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                     AND a.attname <> ALL (string_to_array(:'excluded', ' '))), ''),
+         c.relname)
+FROM pg_class c
+WHERE c.relnamespace = 'jimo'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+ORDER BY c.relname
+\gexec
+SQL
+}
