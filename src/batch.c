@@ -7,9 +7,14 @@
  * JSON, a broken \u escape, nesting deeper than the stack allows) is
  * rejected alone; nothing is written in this phase, so those
  * subtransactions never take an xid.  Phase two writes the whole chunk with
- * a handful of set-based statements.  An error there is not about one body
- * (disk full, a lock timeout) and fails the call, so the caller (the
- * receiver) answers 503 and Jimo retries.
+ * a handful of set-based statements, in one subtransaction.  A body can
+ * still fail there on its content alone (an index entry too large, a value
+ * a constraint refuses), and one body must never fail the others: when the
+ * chunk fails with such an error, it is split in halves and each half
+ * written on its own, down to the one event that fails, which is rejected
+ * with its error.  Any other error (disk full, a cancel, a deadlock) is not
+ * about a body and fails the call, so the caller (the receiver) answers 503
+ * and Jimo retries.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -63,17 +68,33 @@ parse_item(JimoItem *it, JimoEvent *ev)
 
 /*
  * Only errors about the body itself turn into a rejection: data exceptions
- * (class 22) and program limits such as nesting depth (class 54).  Anything
- * else, a cancel or running out of memory, is not the sender's fault and
- * must fail the call instead of being recorded against the body.
+ * (class 22) and program limits such as nesting depth or the size of an
+ * index entry (class 54); when writing, also integrity constraints (class
+ * 23).  Anything else, a cancel or running out of memory, is not the
+ * sender's fault and must fail the call instead of being recorded against
+ * the body.
  */
 static bool
-is_input_error(int sqlerrcode)
+is_input_error(int sqlerrcode, bool writing)
 {
 	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
 
 	return category == ERRCODE_DATA_EXCEPTION ||
-		category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		category == ERRCODE_PROGRAM_LIMIT_EXCEEDED ||
+		(writing && category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION);
+}
+
+/* the message of a caught error, as kept with a rejected body */
+static char *
+rejection_message(ErrorData *edata, const char *prefix)
+{
+	char	   *msg = edata->detail ?
+		psprintf("%s%s: %s", prefix, edata->message, edata->detail) :
+		psprintf("%s%s", prefix, edata->message);
+
+	if (strlen(msg) > JIMO_MAX_ERROR_LEN)
+		msg[pg_mbcliplen(msg, strlen(msg), JIMO_MAX_ERROR_LEN)] = '\0';
+	return msg;
 }
 
 static void
@@ -95,8 +116,7 @@ parse_item_catching(JimoItem *it, JimoEvent *ev)
 	PG_CATCH();
 	{
 		ErrorData  *edata;
-		char	   *msg;
-
+	
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -106,17 +126,13 @@ parse_item_catching(JimoItem *it, JimoEvent *ev)
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
 
-		if (!is_input_error(edata->sqlerrcode))
+		if (!is_input_error(edata->sqlerrcode, false))
 			ReThrowError(edata);
 
-		msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
-			: pstrdup(edata->message);
-		if (strlen(msg) > JIMO_MAX_ERROR_LEN)
-			msg[pg_mbcliplen(msg, strlen(msg), JIMO_MAX_ERROR_LEN)] = '\0';
 		it->ev = NULL;
 		it->status = JSTATUS_REJECTED;
 		it->sqlerrcode = edata->sqlerrcode;
-		it->error = msg;
+		it->error = rejection_message(edata, "");
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -164,6 +180,8 @@ group_by_digest(JimoItem *items, Keyed *keyed, int nkeyed, int *unique_of,
 			uniq[n].deliveries = 0;
 			uniq[n].is_new = false;
 			uniq[n].event_id = 0;
+			uniq[n].error = NULL;
+			uniq[n].sqlerrcode = 0;
 			n++;
 		}
 		uniq[n - 1].deliveries++;
@@ -278,6 +296,74 @@ write_facts_and_journeys(JimoUnique *uniq, int nuniq)
 	jimo_journeys_write(journeys);
 }
 
+/* every write of the distinct events uniq[0 .. n-1], sorted by digest */
+static void
+write_events(JimoUnique *uniq, int n)
+{
+	int			k;
+
+	jimo_store_events(uniq, n);
+	write_facts_and_journeys(uniq, n);
+	jimo_steps_write(uniq, n);
+	for (k = 0; k < JIMO_NENTITIES; k++)
+		write_entities(uniq, n, (JimoEntityKind) k);
+}
+
+/*
+ * Write uniq[0 .. n-1] in a subtransaction.  When that fails on the content
+ * of some body, write each half on its own, so that in the end only the
+ * events that cannot be written even alone are left out, each with its
+ * error.  Results never depend on how events are split into writes (the
+ * latest-state and journey rows are order- and batch-independent), so the
+ * rows written are the same as without the failure.  The halves keep digest
+ * order, and with it the lock order that prevents deadlocks.
+ */
+static void
+write_events_isolating(JimoUnique *uniq, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		write_events(uniq, n);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (!is_input_error(edata->sqlerrcode, true))
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+
+	if (edata == NULL)
+		return;
+	if (n == 1)
+	{
+		uniq[0].error = rejection_message(edata, "jimo: the event could not be stored: ");
+		uniq[0].sqlerrcode = edata->sqlerrcode;
+		uniq[0].is_new = false;
+		uniq[0].event_id = 0;
+	}
+	else
+	{
+		write_events_isolating(uniq, n / 2);
+		write_events_isolating(uniq + n / 2, n - n / 2);
+	}
+	FreeErrorData(edata);
+}
+
 void
 jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 {
@@ -293,7 +379,6 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	int			nruniq;
 	MemoryContext cxt = CurrentMemoryContext;
 	int			i;
-	int			k;
 
 	/* phase one: read every body on its own */
 	for (i = 0; i < n; i++)
@@ -318,7 +403,6 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 		}
 	}
 	uniq = group_by_digest(items, accepted, naccepted, unique_of, &nuniq);
-	runiq = group_by_digest(items, rejected, nrejected, unique_of, &nruniq);
 
 	/* phase two: a few set-based statements for the whole chunk */
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -326,18 +410,17 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	MemoryContextSwitchTo(cxt);
 
 	if (nuniq > 0)
-		jimo_store_events(uniq, nuniq);
-	if (nruniq > 0)
-		jimo_store_rejected(runiq, nruniq);
-	write_facts_and_journeys(uniq, nuniq);
-	jimo_steps_write(uniq, nuniq);
-	for (k = 0; k < JIMO_NENTITIES; k++)
-		write_entities(uniq, nuniq, (JimoEntityKind) k);
+	{
+		if (raise_errors)
+			write_events(uniq, nuniq);
+		else
+			write_events_isolating(uniq, nuniq);
+	}
 
-	SPI_finish();
-	MemoryContextSwitchTo(cxt);
-
-	/* the first delivery of a new event is "stored", any other "duplicate" */
+	/*
+	 * The first delivery of a new event is "stored", any other "duplicate";
+	 * the deliveries of an event that could not be written are rejected.
+	 */
 	for (i = 0; i < n; i++)
 	{
 		JimoItem   *it = &items[i];
@@ -346,8 +429,25 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 		if (it->status == JSTATUS_REJECTED)
 			continue;
 		u = &uniq[unique_of[i]];
+		if (u->error != NULL)
+		{
+			it->status = JSTATUS_REJECTED;
+			it->error = u->error;
+			it->sqlerrcode = u->sqlerrcode;
+			it->ev = NULL;
+			jimo_digest_bytes(it->body, it->len, &rejected[nrejected].digest);
+			rejected[nrejected++].index = i;
+			continue;
+		}
 		it->event_id = u->event_id;
 		it->status = (u->is_new && u->item == it) ?
 			JSTATUS_STORED : JSTATUS_DUPLICATE;
 	}
+
+	runiq = group_by_digest(items, rejected, nrejected, unique_of, &nruniq);
+	if (nruniq > 0)
+		jimo_store_rejected(runiq, nruniq);
+
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
 }

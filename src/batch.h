@@ -56,6 +56,9 @@ typedef struct JimoUnique
 	int			deliveries;		/* items with this digest in the chunk */
 	bool		is_new;
 	int64		event_id;
+	/* set when this event alone cannot be written: its items are rejected */
+	char	   *error;
+	int			sqlerrcode;
 } JimoUnique;
 
 extern void jimo_store_events(JimoUnique *uniq, int n);

@@ -19,6 +19,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "digest.h"
 #include "extract.h"
 
 /* longest string we try to read as a number or a date */
@@ -111,6 +112,27 @@ jimo_text(JsonbValue *v, Datum *out)
 		*out = CStringGetTextDatum(s);
 		return true;
 	}
+}
+
+bool
+jimo_key_text(JsonbValue *v, Datum *out)
+{
+	text	   *t;
+	JimoDigest	d;
+	char		hex[sizeof(JIMO_KEY_DIGEST_PREFIX) + 2 * sizeof(d.bytes)];
+
+	if (!jimo_text(v, out))
+		return false;
+	t = DatumGetTextPP(*out);
+	if (VARSIZE_ANY_EXHDR(t) <= JIMO_MAX_KEY_BYTES)
+		return true;
+	jimo_digest_bytes(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &d);
+	strcpy(hex, JIMO_KEY_DIGEST_PREFIX);
+	hex_encode((const char *) d.bytes, sizeof(d.bytes),
+			   hex + strlen(JIMO_KEY_DIGEST_PREFIX));
+	hex[sizeof(hex) - 1] = '\0';
+	*out = CStringGetTextDatum(hex);
+	return true;
 }
 
 bool

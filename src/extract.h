@@ -30,6 +30,21 @@ extern JsonbContainer *jimo_as_array(JsonbValue *v);
 /* a copy of any value (scalar or container) as a Jsonb datum */
 extern Datum jimo_jsonb_datum(JsonbValue *v);
 
+/*
+ * Longest sub-object id (step, task, comment uid) kept as sent.  These ids
+ * are keys of btree indexes and primary keys, which cannot hold an entry of
+ * more than about 2.7 kB; a longer one would fail the whole write.
+ */
+#define JIMO_MAX_KEY_BYTES 512
+#define JIMO_KEY_DIGEST_PREFIX "sha256:"
+
+/*
+ * A sub-object id as text, read like jimo_text(); one longer than
+ * JIMO_MAX_KEY_BYTES becomes "sha256:" and the hex SHA-256 of its text, which
+ * still tells ids apart and groups equal ones (the payload keeps the id).
+ */
+extern bool jimo_key_text(JsonbValue *v, Datum *out);
+
 /* lenient conversions: return false (and leave *out alone) when not possible */
 extern bool jimo_text(JsonbValue *v, Datum *out);
 extern char *jimo_cstring(JsonbValue *v);

@@ -181,7 +181,7 @@ extract_survey_answer(JimoEvent *ev, JsonbContainer *root)
 	if (answer == NULL)
 		answer = jimo_get(step, "answer");
 
-	SET(ev, 4, jimo_text(jimo_get_any(step, uid_keys), &val[4]));
+	SET(ev, 4, jimo_key_text(jimo_get_any(step, uid_keys), &val[4]));
 	SET(ev, 5, jimo_text(jimo_get_any(step, step_title_keys), &val[5]));
 	SET(ev, 6, jimo_text(jimo_get_any(step, step_type_keys), &val[6]));
 	SET(ev, 7, jimo_int4(jimo_get_any(step, position_keys), &val[7]));
@@ -211,7 +211,7 @@ extract_checklist_task(JimoEvent *ev, JsonbContainer *root)
 
 	val[4] = CStringGetTextDatum(strrchr(ev->name, '.') + 1);
 	SET(ev, 4, true);
-	SET(ev, 5, jimo_text(jimo_get_any(task, uid_keys), &val[5]));
+	SET(ev, 5, jimo_key_text(jimo_get_any(task, uid_keys), &val[5]));
 	SET(ev, 6, jimo_text(jimo_get_any(task, task_title_keys), &val[6]));
 	if (taskv)
 		val[7] = jimo_jsonb_datum(taskv);
@@ -225,7 +225,7 @@ extract_post_comment(JimoEvent *ev, JsonbContainer *root)
 	JsonbContainer *comment = jimo_as_object(commentv);
 	Datum	   *val = ev->fact_values;
 
-	SET(ev, 4, jimo_text(jimo_get_any(comment, uid_keys), &val[4]));
+	SET(ev, 4, jimo_key_text(jimo_get_any(comment, uid_keys), &val[4]));
 	/* a comment may also come as a bare string */
 	if (comment)
 		SET(ev, 5, jimo_text(jimo_get_any(comment, comment_text_keys), &val[5]));

@@ -123,7 +123,10 @@ CREATE TABLE jimo.jimers (
     state_rank       integer NOT NULL,
     state_digest     bytea NOT NULL
 ) WITH (fillfactor = 80);
-CREATE INDEX jimers_identify_token_idx ON jimo.jimers (identify_token);
+-- A hash index: a btree entry cannot exceed about 2.7 kB, and an identify
+-- token can be longer (a signed JWT); equality, what joins to a customer's own
+-- user table need, is all that is looked up.
+CREATE INDEX jimers_identify_token_idx ON jimo.jimers USING hash (identify_token);
 COMMENT ON TABLE jimo.jimers IS 'End users of the customer''s app, latest state by event time';
 COMMENT ON COLUMN jimo.jimers.identify_token IS 'The customer''s own user id (Jimo identify call); NULL for anonymous users';
 

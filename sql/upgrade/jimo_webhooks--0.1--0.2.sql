@@ -30,3 +30,13 @@ SELECT pg_catalog.pg_extension_config_dump('jimo.checklist_tasks', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.post_comments', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.post_likes', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.journeys', '');
+
+-------------------------------------------------------------------------------
+-- An identify token longer than a btree entry may be (about 2.7 kB, e.g. a
+-- signed JWT) failed every write that held it.  A hash index has no such
+-- limit and serves the equality lookups and joins the index is for.  Only the
+-- index is rebuilt; the rows stay as they are.
+-------------------------------------------------------------------------------
+
+DROP INDEX jimo.jimers_identify_token_idx;
+CREATE INDEX jimers_identify_token_idx ON jimo.jimers USING hash (identify_token);
