@@ -122,8 +122,59 @@ COMMENT ON COLUMN jimo.survey_funnel.conversion_from_start IS 'reached_jimers / 
 COMMENT ON COLUMN jimo.survey_funnel.conversion_from_previous IS 'reached_jimers / reached_jimers of the previous stage (4 decimals; NULL on the started row)';
 COMMENT ON COLUMN jimo.survey_funnel.drop_off_jimers IS 'reached_jimers of the previous stage minus this one''s: how many fewer jimers got this far (NULL on the started row; negative when more jimers reach a stage than the one before, e.g. an optional step or answers without a start)';
 
--- A score is an integer 0..10. A step is an NPS step when its type says so
--- (contains "nps" or "net promoter", any case) or when every answer is a score.
+-- What scale each survey step is answered on, and so which summary fits it.
+-- 0.1 took any step whose answers were all integers 0..10 for NPS, so a 1-5
+-- "How satisfied are you?" step showed an NPS of -100.  The rule now: a step
+-- is NPS when its type says so; an untyped step is NPS only when every answer
+-- is an integer 0..10 and at least one is above 7, which no 1-5 or 1-7 scale
+-- can give; a step typed anything else never is.
+CREATE VIEW jimo.survey_step_scales AS
+SELECT
+    experience_uid,
+    step_uid,
+    step_type,
+    nps_typed,
+    answers,
+    numeric_answers,
+    scale_min_seen,
+    scale_max_seen,
+    nps_typed OR (step_type IS NULL AND all_scores AND scale_max_seen > 7) AS is_nps,
+    NOT (nps_typed OR (step_type IS NULL AND all_scores AND scale_max_seen > 7))
+        AND numeric_answers = answers AS is_rating,
+    coalesce(step_type ~* 'choice|select|multiple|single|checkbox|radio|poll', false)
+        OR with_choices AS is_choice
+FROM (
+    SELECT
+        a.experience_uid,
+        a.step_uid,
+        (array_agg(a.step_type ORDER BY a.answered_at DESC, a.step_type)
+             FILTER (WHERE a.step_type IS NOT NULL))[1] AS step_type,
+        coalesce(bool_or(a.step_type ~* 'nps|net.?promoter'), false) AS nps_typed,
+        count(*) AS answers,
+        count(a.answer_number) AS numeric_answers,
+        bool_and(coalesce(a.answer_number BETWEEN 0 AND 10
+                          AND a.answer_number = trunc(a.answer_number), false)) AS all_scores,
+        min(a.answer_number) AS scale_min_seen,
+        max(a.answer_number) AS scale_max_seen,
+        bool_or(a.answer_choices IS NOT NULL) AS with_choices
+    FROM jimo.survey_answers a
+    GROUP BY a.experience_uid, a.step_uid
+) g;
+
+COMMENT ON VIEW jimo.survey_step_scales IS
+'One row per answered survey step: the scale its answers are on and which summary view shows it. is_nps: the step''s type contains "nps" or "net promoter" (any case), or the step has no type and every answer is an integer 0..10 with at least one above 7 (so a 1-5 or 1-7 rating is never NPS; a step typed otherwise, e.g. OPINION_SCALE, never is). is_rating: not NPS and every answer is a number (see jimo.survey_ratings). is_choice: the type names a choice or some answer is a list of options (see jimo.survey_choices).';
+COMMENT ON COLUMN jimo.survey_step_scales.experience_uid IS 'The survey';
+COMMENT ON COLUMN jimo.survey_step_scales.step_uid IS 'The step';
+COMMENT ON COLUMN jimo.survey_step_scales.step_type IS 'The step''s type as sent with its latest typed answer (NULL when never sent)';
+COMMENT ON COLUMN jimo.survey_step_scales.nps_typed IS 'True when some answer''s step type says NPS';
+COMMENT ON COLUMN jimo.survey_step_scales.answers IS 'Answers to the step';
+COMMENT ON COLUMN jimo.survey_step_scales.numeric_answers IS 'Answers that are numbers';
+COMMENT ON COLUMN jimo.survey_step_scales.scale_min_seen IS 'Lowest numeric answer seen (the scale itself is not sent by Jimo)';
+COMMENT ON COLUMN jimo.survey_step_scales.scale_max_seen IS 'Highest numeric answer seen';
+COMMENT ON COLUMN jimo.survey_step_scales.is_nps IS 'Shown in jimo.survey_nps (rule in the view comment)';
+COMMENT ON COLUMN jimo.survey_step_scales.is_rating IS 'Shown in jimo.survey_ratings: not NPS, every answer a number';
+COMMENT ON COLUMN jimo.survey_step_scales.is_choice IS 'Shown in jimo.survey_choices';
+
 CREATE VIEW jimo.survey_nps AS
 SELECT
     experience_uid,
@@ -149,31 +200,34 @@ FROM (
         a.step_uid,
         (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
              FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
-        coalesce(bool_or(a.step_type ~* 'nps|net.?promoter'), false) AS nps_typed,
-        bool_and(s.is_score) AS all_scores,
+        k.nps_typed,
         count(*) FILTER (WHERE s.is_score) AS responses,
         count(DISTINCT a.jimer_uid) FILTER (WHERE s.is_score) AS respondents,
         count(*) FILTER (WHERE s.is_score AND a.answer_number >= 9) AS promoters,
         count(*) FILTER (WHERE s.is_score AND a.answer_number IN (7, 8)) AS passives,
         count(*) FILTER (WHERE s.is_score AND a.answer_number <= 6) AS detractors
     FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_nps
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
     CROSS JOIN LATERAL (
         SELECT coalesce(a.answer_number BETWEEN 0 AND 10
                         AND a.answer_number = trunc(a.answer_number), false) AS is_score
     ) s
     LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
-    GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid
+    GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed
 ) g
-WHERE (nps_typed OR all_scores) AND responses > 0;
+WHERE responses > 0;
 
 COMMENT ON VIEW jimo.survey_nps IS
-'Net Promoter Score per survey step whose answers are 0-10 scores: a step typed NPS (step_type contains "nps" or "net promoter"), or whose answers all are integers 0..10 (so a 1-5 rating step also qualifies: filter on nps_typed when the type is sent). Every answer counts (a recurring survey gives several per jimer); non-score answers of an NPS-typed step are left out.';
+'Net Promoter Score per NPS step of a survey: a step whose type says NPS, or an untyped step whose answers are all integers 0..10 with at least one above 7 (jimo.survey_step_scales has the rule; 1-5 and 1-7 ratings are in jimo.survey_ratings instead). Every answer counts (a recurring survey gives several per jimer); non-score answers of an NPS-typed step are left out.';
 COMMENT ON COLUMN jimo.survey_nps.experience_uid IS 'The survey';
 COMMENT ON COLUMN jimo.survey_nps.title IS 'Title of the survey (latest snapshot)';
 COMMENT ON COLUMN jimo.survey_nps.is_deleted IS 'True once the survey was deleted';
 COMMENT ON COLUMN jimo.survey_nps.step_uid IS 'The NPS step';
 COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its latest answer';
-COMMENT ON COLUMN jimo.survey_nps.nps_typed IS 'True when the step''s type says NPS; false when the step was recognised only by its 0..10 integer answers';
+COMMENT ON COLUMN jimo.survey_nps.nps_typed IS 'True when the step''s type says NPS; false when the step was recognised by its untyped 0..10 integer answers';
 COMMENT ON COLUMN jimo.survey_nps.responses IS 'Score answers (integers 0..10)';
 COMMENT ON COLUMN jimo.survey_nps.respondents IS 'Distinct jimers among them';
 COMMENT ON COLUMN jimo.survey_nps.promoters IS 'Answers of 9 or 10';

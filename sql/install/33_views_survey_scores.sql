@@ -1,0 +1,183 @@
+-------------------------------------------------------------------------------
+-- Survey steps by the scale they are answered on (jimo.survey_step_scales):
+-- ratings, choices, and NPS and ratings over time.
+-------------------------------------------------------------------------------
+
+CREATE VIEW jimo.survey_ratings AS
+SELECT
+    r.experience_uid,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    r.step_uid,
+    r.step_title,
+    k.step_type,
+    r.responses,
+    r.respondents,
+    r.mean,
+    r.median,
+    k.scale_min_seen,
+    k.scale_max_seen,
+    d.distribution
+FROM (
+    SELECT
+        a.experience_uid,
+        a.step_uid,
+        (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
+             FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
+        count(*) AS responses,
+        count(DISTINCT a.jimer_uid) AS respondents,
+        round(avg(a.answer_number), 2) AS mean,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_rating
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+    GROUP BY a.experience_uid, a.step_uid
+) r
+JOIN jimo.survey_step_scales k
+  ON k.experience_uid IS NOT DISTINCT FROM r.experience_uid
+ AND k.step_uid IS NOT DISTINCT FROM r.step_uid
+CROSS JOIN LATERAL (
+    SELECT jsonb_object_agg(v.value, v.answers) AS distribution
+    FROM (
+        SELECT a.answer_number::text AS value, count(*) AS answers
+        FROM jimo.survey_answers a
+        WHERE a.experience_uid IS NOT DISTINCT FROM r.experience_uid
+          AND a.step_uid IS NOT DISTINCT FROM r.step_uid
+        GROUP BY a.answer_number
+    ) v
+) d
+LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
+
+COMMENT ON VIEW jimo.survey_ratings IS
+'Per rating step of a survey (every answer a number and the step not NPS, see jimo.survey_step_scales: opinion scales, 1-5 or 1-7 satisfaction, sliders): responses, mean, median, the scale seen and how many answers each value got. Every answer counts.';
+COMMENT ON COLUMN jimo.survey_ratings.experience_uid IS 'The survey';
+COMMENT ON COLUMN jimo.survey_ratings.title IS 'Title of the survey (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_ratings.is_deleted IS 'True once the survey was deleted';
+COMMENT ON COLUMN jimo.survey_ratings.step_uid IS 'The rating step';
+COMMENT ON COLUMN jimo.survey_ratings.step_title IS 'The step''s title as sent with its latest answer';
+COMMENT ON COLUMN jimo.survey_ratings.step_type IS 'The step''s type as sent with its latest typed answer';
+COMMENT ON COLUMN jimo.survey_ratings.responses IS 'Answers';
+COMMENT ON COLUMN jimo.survey_ratings.respondents IS 'Distinct jimers among them';
+COMMENT ON COLUMN jimo.survey_ratings.mean IS 'Mean answer (2 decimals)';
+COMMENT ON COLUMN jimo.survey_ratings.median IS 'Median answer (interpolated between the two middle answers when their number is even)';
+COMMENT ON COLUMN jimo.survey_ratings.scale_min_seen IS 'Lowest answer seen (Jimo does not send the scale itself)';
+COMMENT ON COLUMN jimo.survey_ratings.scale_max_seen IS 'Highest answer seen';
+COMMENT ON COLUMN jimo.survey_ratings.distribution IS 'Answers per value, as a JSON object {"value": answers}';
+
+CREATE VIEW jimo.survey_choices AS
+SELECT
+    c.experience_uid,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    c.step_uid,
+    c.choice,
+    c.selections,
+    c.respondents,
+    t.respondents AS step_respondents,
+    round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents
+FROM (
+    SELECT a.experience_uid, a.step_uid, o.choice,
+           count(*) AS selections,
+           count(DISTINCT a.jimer_uid) AS respondents
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_choice
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+    CROSS JOIN LATERAL unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS o(choice)
+    WHERE o.choice IS NOT NULL
+    GROUP BY a.experience_uid, a.step_uid, o.choice
+) c
+JOIN (
+    SELECT a.experience_uid, a.step_uid, count(DISTINCT a.jimer_uid) AS respondents
+    FROM jimo.survey_answers a
+    GROUP BY a.experience_uid, a.step_uid
+) t ON t.experience_uid IS NOT DISTINCT FROM c.experience_uid
+   AND t.step_uid IS NOT DISTINCT FROM c.step_uid
+LEFT JOIN jimo.experiences x ON x.uid = c.experience_uid;
+
+COMMENT ON VIEW jimo.survey_choices IS
+'Per choice step of a survey (type names a choice, or answers are lists of options; see jimo.survey_step_scales) and option chosen: how often and by how many jimers it was chosen, and their share of the step''s respondents. A multiple-choice answer counts for each option in it, so shares of one step may add up to more than 1. A single choice sent as a string counts as that option.';
+COMMENT ON COLUMN jimo.survey_choices.experience_uid IS 'The survey';
+COMMENT ON COLUMN jimo.survey_choices.title IS 'Title of the survey (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_choices.is_deleted IS 'True once the survey was deleted';
+COMMENT ON COLUMN jimo.survey_choices.step_uid IS 'The choice step';
+COMMENT ON COLUMN jimo.survey_choices.choice IS 'The option as sent (its label, text, value, name, title or uid)';
+COMMENT ON COLUMN jimo.survey_choices.selections IS 'Answers that chose it';
+COMMENT ON COLUMN jimo.survey_choices.respondents IS 'Distinct jimers who chose it';
+COMMENT ON COLUMN jimo.survey_choices.step_respondents IS 'Distinct jimers who answered the step';
+COMMENT ON COLUMN jimo.survey_choices.share_of_respondents IS 'respondents / step_respondents (4 decimals)';
+
+-- One row per step, grain and period: the same answer counts once in its week
+-- and once in its month, so filter on grain.
+CREATE VIEW jimo.survey_nps_trend AS
+SELECT
+    experience_uid,
+    step_uid,
+    grain,
+    period_start,
+    responses,
+    promoters,
+    passives,
+    detractors,
+    round(100.0 * (promoters - detractors) / responses, 1) AS nps
+FROM (
+    SELECT
+        a.experience_uid,
+        a.step_uid,
+        g.grain,
+        date_trunc(g.grain, a.answered_at) AS period_start,
+        count(*) AS responses,
+        count(*) FILTER (WHERE a.answer_number >= 9) AS promoters,
+        count(*) FILTER (WHERE a.answer_number IN (7, 8)) AS passives,
+        count(*) FILTER (WHERE a.answer_number <= 6) AS detractors
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_nps
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+    CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+    WHERE a.answer_number BETWEEN 0 AND 10 AND a.answer_number = trunc(a.answer_number)
+    GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at)
+) t;
+
+COMMENT ON VIEW jimo.survey_nps_trend IS
+'NPS of each NPS step (as in jimo.survey_nps) per week and per month of the answer time, for a trend chart: filter on grain. Weeks start on Monday; periods follow the session''s TimeZone.';
+COMMENT ON COLUMN jimo.survey_nps_trend.experience_uid IS 'The survey';
+COMMENT ON COLUMN jimo.survey_nps_trend.step_uid IS 'The NPS step';
+COMMENT ON COLUMN jimo.survey_nps_trend.grain IS 'week or month';
+COMMENT ON COLUMN jimo.survey_nps_trend.period_start IS 'Start of the week (Monday) or month';
+COMMENT ON COLUMN jimo.survey_nps_trend.responses IS 'Score answers (integers 0..10) in the period';
+COMMENT ON COLUMN jimo.survey_nps_trend.promoters IS 'Answers of 9 or 10';
+COMMENT ON COLUMN jimo.survey_nps_trend.passives IS 'Answers of 7 or 8';
+COMMENT ON COLUMN jimo.survey_nps_trend.detractors IS 'Answers of 0 to 6';
+COMMENT ON COLUMN jimo.survey_nps_trend.nps IS '100 * (promoters - detractors) / responses in the period, 1 decimal';
+
+CREATE VIEW jimo.survey_ratings_trend AS
+SELECT
+    a.experience_uid,
+    a.step_uid,
+    g.grain,
+    date_trunc(g.grain, a.answered_at) AS period_start,
+    count(*) AS responses,
+    round(avg(a.answer_number), 2) AS mean,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median
+FROM jimo.survey_answers a
+JOIN jimo.survey_step_scales k
+  ON k.is_rating
+ AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+ AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at);
+
+COMMENT ON VIEW jimo.survey_ratings_trend IS
+'Mean and median of each rating step (as in jimo.survey_ratings) per week and per month of the answer time: filter on grain. Medians are computed per period, never averaged from shorter ones. Weeks start on Monday; periods follow the session''s TimeZone.';
+COMMENT ON COLUMN jimo.survey_ratings_trend.experience_uid IS 'The survey';
+COMMENT ON COLUMN jimo.survey_ratings_trend.step_uid IS 'The rating step';
+COMMENT ON COLUMN jimo.survey_ratings_trend.grain IS 'week or month';
+COMMENT ON COLUMN jimo.survey_ratings_trend.period_start IS 'Start of the week (Monday) or month';
+COMMENT ON COLUMN jimo.survey_ratings_trend.responses IS 'Answers in the period';
+COMMENT ON COLUMN jimo.survey_ratings_trend.mean IS 'Mean answer in the period (2 decimals)';
+COMMENT ON COLUMN jimo.survey_ratings_trend.median IS 'Median answer in the period';

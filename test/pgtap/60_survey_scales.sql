@@ -1,0 +1,127 @@
+-- Survey steps are summarised on the scale they are answered on: NPS only for
+-- NPS steps (never a 1-5 or 1-7 rating, which 0.1 showed as NPS -100),
+-- ratings with their distribution, choices with their share of respondents,
+-- and NPS and ratings per week and month. Hand-worked numbers.
+BEGIN;
+SET LOCAL client_min_messages = warning;
+SET LOCAL timezone = 'UTC';
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
+
+SELECT plan(14);
+
+-- answer(step uid, step type or NULL, answer as JSON, jimer number, event time in ms)
+CREATE FUNCTION pg_temp.answer(step text, typ text, ans jsonb, jimer int, t bigint) RETURNS text
+LANGUAGE sql AS $$
+SELECT jsonb_build_object(
+    'event', 'survey.step.answered', 'time', t,
+    'experience', jsonb_build_object('uid', 'd0d0d0d0-0000-4000-8000-000000000001', 'type', 'SURVEY', 'title', 'Feedback'),
+    'jimer', jsonb_build_object('uid', format('e0e0e0e0-0000-4000-8000-%s', lpad(jimer::text, 12, '0'))),
+    'step', jsonb_strip_nulls(jsonb_build_object('uid', step, 'type', typ)),
+    'answer', ans)::text
+$$;
+
+SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
+    -- a 1-5 opinion scale, typed
+    pg_temp.answer('opinion', 'OPINION_SCALE', '1', 1, 1740000000000),
+    pg_temp.answer('opinion', 'OPINION_SCALE', '2', 2, 1740000000001),
+    pg_temp.answer('opinion', 'OPINION_SCALE', '3', 3, 1740000000002),
+    pg_temp.answer('opinion', 'OPINION_SCALE', '5', 4, 1740000000003),
+    pg_temp.answer('opinion', 'OPINION_SCALE', '5', 5, 1740000000004),
+    -- a 1-5 rating with no type: all integers 0..10, the case 0.1 got wrong
+    pg_temp.answer('stars', NULL, '1', 1, 1740000000010),
+    pg_temp.answer('stars', NULL, '1', 2, 1740000000011),
+    pg_temp.answer('stars', NULL, '4', 3, 1740000000012),
+    pg_temp.answer('stars', NULL, '5', 4, 1740000000013),
+    -- a 1-7 scale with no type
+    pg_temp.answer('seven', NULL, '1', 1, 1740000000020),
+    pg_temp.answer('seven', NULL, '7', 2, 1740000000021),
+    -- an untyped 0-10 step: NPS (an answer above 7)
+    pg_temp.answer('untyped-nps', NULL, '0', 1, 1740000000030),
+    pg_temp.answer('untyped-nps', NULL, '6', 2, 1740000000031),
+    pg_temp.answer('untyped-nps', NULL, '7', 3, 1740000000032),
+    pg_temp.answer('untyped-nps', NULL, '8', 4, 1740000000033),
+    pg_temp.answer('untyped-nps', NULL, '9', 5, 1740000000034),
+    pg_temp.answer('untyped-nps', NULL, '10', 6, 1740000000035),
+    -- a typed NPS step answered in February and in March 2025
+    pg_temp.answer('nps', 'NPS', '10', 1, 1740000000040),
+    pg_temp.answer('nps', 'NPS', '{"value": 10}', 2, 1740000000041),
+    pg_temp.answer('nps', 'NPS', '3', 3, 1741000000000),
+    -- choices: a list per answer, and single choices as strings
+    pg_temp.answer('multi', 'MULTIPLE_CHOICE', '["a", "b"]', 1, 1740000000050),
+    pg_temp.answer('multi', 'MULTIPLE_CHOICE', '["a"]', 2, 1740000000051),
+    pg_temp.answer('multi', 'MULTIPLE_CHOICE', '["c"]', 3, 1740000000052),
+    pg_temp.answer('single', 'SINGLE_CHOICE', '"x"', 1, 1740000000060),
+    pg_temp.answer('single', 'SINGLE_CHOICE', '"x"', 2, 1740000000061),
+    pg_temp.answer('single', 'SINGLE_CHOICE', '"y"', 3, 1740000000062)
+]) WHERE status = 'stored'), 26::bigint, 'every answer is stored');
+
+SELECT results_eq(
+    $$SELECT step_uid, is_nps, is_rating, is_choice FROM jimo.survey_step_scales ORDER BY step_uid$$,
+    $$VALUES ('multi', false, false, true), ('nps', true, false, false), ('opinion', false, true, false),
+             ('seven', false, true, false), ('single', false, false, true), ('stars', false, true, false),
+             ('untyped-nps', true, false, false)$$,
+    'each step is NPS, a rating or a choice by its type, or by its answers when untyped');
+
+SELECT results_eq(
+    $$SELECT step_uid, nps_typed, responses, promoters, passives, detractors, nps FROM jimo.survey_nps ORDER BY step_uid$$,
+    $$VALUES ('nps', true, 3::bigint, 2::bigint, 0::bigint, 1::bigint, 33.3),
+             ('untyped-nps', false, 6, 2, 2, 2, 0.0)$$,
+    'survey_nps has the two NPS steps only: no 1-5 or 1-7 scale, typed or not');
+SELECT is((SELECT count(*) FROM jimo.survey_nps WHERE step_uid IN ('opinion', 'stars', 'seven')), 0::bigint,
+          'a 1-5 rating is never reported as NPS (0.1 showed "stars" as NPS -100)');
+
+SELECT results_eq(
+    $$SELECT step_uid, step_type, responses, respondents, mean, median, scale_min_seen, scale_max_seen, distribution
+      FROM jimo.survey_ratings ORDER BY step_uid$$,
+    $$VALUES ('opinion', 'OPINION_SCALE', 5::bigint, 5::bigint, 3.20, 3::float8, 1::numeric, 5::numeric, '{"1": 1, "2": 1, "3": 1, "5": 2}'::jsonb),
+             ('seven', NULL, 2, 2, 4.00, 4, 1, 7, '{"1": 1, "7": 1}'),
+             ('stars', NULL, 4, 4, 2.75, 2.5, 1, 5, '{"1": 2, "4": 1, "5": 1}')$$,
+    'survey_ratings: responses, mean, median, scale seen and distribution of each rating step');
+
+SELECT results_eq(
+    $$SELECT step_uid, choice, selections, respondents, step_respondents, share_of_respondents
+      FROM jimo.survey_choices ORDER BY step_uid, choice$$,
+    $$VALUES ('multi', 'a', 2::bigint, 2::bigint, 3::bigint, 0.6667),
+             ('multi', 'b', 1, 1, 3, 0.3333),
+             ('multi', 'c', 1, 1, 3, 0.3333),
+             ('single', 'x', 2, 2, 3, 0.6667),
+             ('single', 'y', 1, 1, 3, 0.3333)$$,
+    'survey_choices: one row per step and option, with its share of the step''s respondents');
+
+SELECT results_eq(
+    $$SELECT period_start::date, responses, promoters, detractors, nps FROM jimo.survey_nps_trend
+      WHERE step_uid = 'nps' AND grain = 'month' ORDER BY period_start$$,
+    $$VALUES ('2025-02-01'::date, 2::bigint, 2::bigint, 0::bigint, 100.0), ('2025-03-01', 1, 0, 1, -100.0)$$,
+    'survey_nps_trend by month');
+SELECT results_eq(
+    $$SELECT period_start::date, responses, nps FROM jimo.survey_nps_trend
+      WHERE step_uid = 'nps' AND grain = 'week' ORDER BY period_start$$,
+    $$VALUES ('2025-02-17'::date, 2::bigint, 100.0), ('2025-03-03', 1, -100.0)$$,
+    'survey_nps_trend by week (weeks start on Monday)');
+SELECT is((SELECT sum(responses) FROM jimo.survey_nps_trend WHERE grain = 'week'),
+          (SELECT sum(responses) FROM jimo.survey_nps)::numeric,
+          'the weeks add up to the whole');
+SELECT is((SELECT count(*) FROM jimo.survey_nps_trend WHERE step_uid IN ('opinion', 'stars', 'seven')), 0::bigint,
+          'no rating step in the NPS trend');
+SELECT results_eq(
+    $$SELECT step_uid, grain, responses, mean, median FROM jimo.survey_ratings_trend
+      WHERE step_uid = 'stars' ORDER BY grain$$,
+    $$VALUES ('stars', 'month', 4::bigint, 2.75, 2.5::float8), ('stars', 'week', 4, 2.75, 2.5)$$,
+    'survey_ratings_trend: mean and median per period');
+
+-- Redelivered and reordered answers change nothing.
+SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
+    pg_temp.answer('stars', NULL, '5', 4, 1740000000013),
+    pg_temp.answer('nps', 'NPS', '3', 3, 1741000000000)]) WHERE status = 'duplicate'), 2::bigint,
+    'redeliveries are duplicates');
+SELECT results_eq($$SELECT step_uid, nps FROM jimo.survey_nps ORDER BY step_uid$$,
+                  $$VALUES ('nps', 33.3), ('untyped-nps', 0.0)$$, 'and leave the scores alone');
+
+-- A 1-5 step with no type and a later answer of 9 is an NPS step after all:
+-- the rule is about the answers seen, so say so in the view comment.
+SELECT matches(obj_description('jimo.survey_step_scales'::regclass, 'pg_class'),
+               'at least one above 7', 'the rule is in the view''s comment');
+
+SELECT * FROM finish();
+ROLLBACK;
