@@ -7,3 +7,4 @@
 
 GRANT EXECUTE ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.first_completion_after_start(uuid, uuid, timestamptz, timestamptz, timestamptz, integer) TO jimo_reader;
+GRANT EXECUTE ON FUNCTION jimo.tag_names(jsonb) TO jimo_reader;

@@ -1,0 +1,139 @@
+-------------------------------------------------------------------------------
+-- Cohorts, time to complete and the jimer dimension: what a product team asks
+-- first. Built on jimo.journey_conversions (one row per jimer x experience),
+-- so the conversion rule is the funnels' own. Each row carries the
+-- experience's project and tag names, so a dashboard filters or groups by
+-- them without a join.
+-------------------------------------------------------------------------------
+
+-- The tag names of an experience's latest snapshot, as a text array.
+CREATE FUNCTION jimo.tag_names(tags jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT array_agg(t.tag ->> 'name' ORDER BY t.ord)
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(tags) = 'array' THEN tags END)
+         WITH ORDINALITY AS t(tag, ord)
+    WHERE t.tag ->> 'name' IS NOT NULL
+$$;
+COMMENT ON FUNCTION jimo.tag_names(jsonb) IS
+'Names of the tags in an experience''s tags array ([{uid, name}, ...]), in order; NULL when there are none';
+
+-- Medians cannot be summed from daily rows, so each grain is computed from
+-- the journeys themselves.
+CREATE VIEW jimo.funnel_cohorts AS
+SELECT
+    c.experience_uid,
+    k.type,
+    k.title,
+    k.is_deleted,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags,
+    g.grain,
+    date_trunc(g.grain, c.first_started_at) AS cohort_start,
+    count(*) AS started_jimers,
+    count(*) FILTER (WHERE c.converted) AS completed_jimers,
+    round(count(*) FILTER (WHERE c.converted)::numeric / count(*), 4) AS conversion_rate,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
+    max(c.first_started_at + c.funnel_window) AS window_closes_at
+FROM jimo.journey_conversions c
+JOIN jimo.all_experiences k ON k.experience_uid = c.experience_uid
+LEFT JOIN jimo.experiences x ON x.uid = c.experience_uid
+CROSS JOIN (VALUES ('day'), ('week'), ('month')) AS g(grain)
+WHERE c.starts > 0 AND k.type IN ('TOUR', 'SURVEY', 'CHECKLIST')
+GROUP BY c.experience_uid, k.type, k.title, k.is_deleted, x.project_uid, x.tags,
+         g.grain, date_trunc(g.grain, c.first_started_at);
+
+COMMENT ON VIEW jimo.funnel_cohorts IS
+'Started -> completed funnel of every tour, survey and checklist by cohort: the day, week (from Monday) or month of each jimer''s first start, in the session''s TimeZone; filter on grain. Same conversion rule as jimo.tour_funnel (completion within jimo.funnel_window after the first start); medians and percentiles are computed per cohort, never from smaller cohorts. A cohort''s numbers are final once window_closes_at has passed.';
+COMMENT ON COLUMN jimo.funnel_cohorts.experience_uid IS 'The tour, survey or checklist';
+COMMENT ON COLUMN jimo.funnel_cohorts.type IS 'TOUR, SURVEY or CHECKLIST';
+COMMENT ON COLUMN jimo.funnel_cohorts.title IS 'Title (latest snapshot)';
+COMMENT ON COLUMN jimo.funnel_cohorts.is_deleted IS 'True once the experience was deleted';
+COMMENT ON COLUMN jimo.funnel_cohorts.project_uid IS 'The experience''s Jimo project (latest snapshot), to filter or group by project';
+COMMENT ON COLUMN jimo.funnel_cohorts.tags IS 'Tag names of the experience (latest snapshot); filter with e.g. ''release-3'' = ANY(tags)';
+COMMENT ON COLUMN jimo.funnel_cohorts.grain IS 'day, week or month';
+COMMENT ON COLUMN jimo.funnel_cohorts.cohort_start IS 'Start of the day, week (Monday) or month of the cohort''s first starts';
+COMMENT ON COLUMN jimo.funnel_cohorts.started_jimers IS 'Jimers whose first start falls in the cohort';
+COMMENT ON COLUMN jimo.funnel_cohorts.completed_jimers IS 'Of those, jimers who completed within the conversion window after their first start';
+COMMENT ON COLUMN jimo.funnel_cohorts.conversion_rate IS 'completed_jimers / started_jimers (4 decimals)';
+COMMENT ON COLUMN jimo.funnel_cohorts.median_seconds_to_complete IS 'Median seconds from first start to completion over the cohort''s converted jimers';
+COMMENT ON COLUMN jimo.funnel_cohorts.p90_seconds_to_complete IS '90th percentile (interpolated) of the same';
+COMMENT ON COLUMN jimo.funnel_cohorts.window_closes_at IS 'When the conversion window of the cohort''s last starter closes: until then completed_jimers may still grow';
+
+CREATE VIEW jimo.time_to_complete AS
+SELECT
+    e.experience_uid,
+    k.type,
+    k.title,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags,
+    b.bucket_index,
+    b.bucket,
+    count(c.seconds_to_complete) AS completed_jimers,
+    round(count(c.seconds_to_complete)::numeric
+          / nullif(sum(count(c.seconds_to_complete)) OVER (PARTITION BY e.experience_uid), 0), 4) AS share
+FROM (SELECT DISTINCT experience_uid FROM jimo.journey_conversions WHERE converted) e
+JOIN jimo.all_experiences k ON k.experience_uid = e.experience_uid
+LEFT JOIN jimo.experiences x ON x.uid = e.experience_uid
+CROSS JOIN (VALUES (1, '< 10 s', 0, 10), (2, '10 s - 1 min', 10, 60), (3, '1 - 5 min', 60, 300),
+                   (4, '5 - 30 min', 300, 1800), (5, '30 min - 1 h', 1800, 3600),
+                   (6, '1 h - 1 d', 3600, 86400), (7, '1 d or more', 86400, NULL))
+     AS b(bucket_index, bucket, from_seconds, to_seconds)
+LEFT JOIN jimo.journey_conversions c
+       ON c.experience_uid = e.experience_uid AND c.converted
+      AND c.seconds_to_complete >= b.from_seconds
+      AND (b.to_seconds IS NULL OR c.seconds_to_complete < b.to_seconds)
+GROUP BY e.experience_uid, k.type, k.title, x.project_uid, x.tags,
+         b.bucket_index, b.bucket;
+
+COMMENT ON VIEW jimo.time_to_complete IS
+'How long converted jimers took from their first start to completion, per experience (tours, surveys, checklists with at least one conversion) in fixed buckets: < 10 s, 10 s - 1 min, 1 - 5 min, 5 - 30 min, 30 min - 1 h, 1 h - 1 d, 1 d or more (each includes its lower bound). Every bucket has a row, empty ones with 0. Same conversion rule as the funnels.';
+COMMENT ON COLUMN jimo.time_to_complete.experience_uid IS 'The tour, survey or checklist';
+COMMENT ON COLUMN jimo.time_to_complete.type IS 'TOUR, SURVEY or CHECKLIST';
+COMMENT ON COLUMN jimo.time_to_complete.title IS 'Title (latest snapshot)';
+COMMENT ON COLUMN jimo.time_to_complete.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.time_to_complete.tags IS 'Tag names of the experience (latest snapshot)';
+COMMENT ON COLUMN jimo.time_to_complete.bucket_index IS 'Order of the bucket, 1 (fastest) to 7';
+COMMENT ON COLUMN jimo.time_to_complete.bucket IS 'The bucket, e.g. ''1 - 5 min''';
+COMMENT ON COLUMN jimo.time_to_complete.completed_jimers IS 'Converted jimers whose time to complete falls in the bucket';
+COMMENT ON COLUMN jimo.time_to_complete.share IS 'completed_jimers / all converted jimers of the experience (4 decimals)';
+
+CREATE VIEW jimo.jimer_dimension AS
+SELECT
+    jm.uid AS jimer_uid,
+    jm.identify_token,
+    jm.email,
+    jm.username,
+    jm.project_uid,
+    jm.created_at,
+    jm.last_activity_at,
+    jm.first_event_at,
+    jm.state_at AS last_event_at,
+    coalesce(j.experiences, 0) AS experiences,
+    coalesce(j.started, 0) AS experiences_started,
+    coalesce(j.completed, 0) AS experiences_completed
+FROM jimo.jimers jm
+LEFT JOIN (
+    SELECT jimer_uid,
+           count(*) AS experiences,
+           count(*) FILTER (WHERE starts > 0) AS started,
+           count(*) FILTER (WHERE completions > 0) AS completed
+    FROM jimo.journeys
+    GROUP BY jimer_uid
+) j ON j.jimer_uid = jm.uid;
+
+COMMENT ON VIEW jimo.jimer_dimension IS
+'One row per jimer, to segment any view by the customer''s own user id (identify_token, hash-indexed for joins) or email: join it on jimer_uid, then to your own user table on identify_token, e.g. SELECT u.plan, count(*) FROM jimo.journey_conversions c JOIN jimo.jimer_dimension d USING (jimer_uid) JOIN app.users u ON u.id::text = d.identify_token WHERE c.converted GROUP BY u.plan. Anonymous jimers have no identify_token.';
+COMMENT ON COLUMN jimo.jimer_dimension.jimer_uid IS 'The jimer (join key of every jimo view)';
+COMMENT ON COLUMN jimo.jimer_dimension.identify_token IS 'The customer''s own user id as passed to Jimo''s identify call (NULL when anonymous)';
+COMMENT ON COLUMN jimo.jimer_dimension.email IS 'Email as sent (latest state)';
+COMMENT ON COLUMN jimo.jimer_dimension.username IS 'Username as sent (latest state)';
+COMMENT ON COLUMN jimo.jimer_dimension.project_uid IS 'Jimo project (latest state)';
+COMMENT ON COLUMN jimo.jimer_dimension.created_at IS 'When Jimo first saw the jimer (createdAt as sent)';
+COMMENT ON COLUMN jimo.jimer_dimension.last_activity_at IS 'lastActivityAt as sent with the newest event';
+COMMENT ON COLUMN jimo.jimer_dimension.first_event_at IS 'Time of the earliest event about the jimer';
+COMMENT ON COLUMN jimo.jimer_dimension.last_event_at IS 'Time of the newest event about the jimer';
+COMMENT ON COLUMN jimo.jimer_dimension.experiences IS 'Experiences the jimer interacted with';
+COMMENT ON COLUMN jimo.jimer_dimension.experiences_started IS 'Of those, started (tours, surveys, checklists)';
+COMMENT ON COLUMN jimo.jimer_dimension.experiences_completed IS 'Of those, completed';
