@@ -241,7 +241,7 @@ CROSS JOIN LATERAL (
 WHERE k.type = 'TOUR';
 
 COMMENT ON VIEW jimo.tour_funnel IS
-'One row per tour (deleted ones too, with is_deleted): started -> completed funnel. A jimer converts when they complete within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, both ends inclusive; completions before the first start never count. See jimo.journey_conversions for the exact rule.';
+'One row per tour (deleted ones too, with is_deleted): started -> completed funnel. A jimer converts when they complete within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, both ends inclusive; completions before the first start never count. See jimo.journey_conversions for the exact rule. No per-step drop-off: Jimo sends no tour step events, only tour.started and tour.completed.';
 COMMENT ON COLUMN jimo.tour_funnel.experience_uid IS 'The tour';
 COMMENT ON COLUMN jimo.tour_funnel.title IS 'Title of the tour (latest snapshot)';
 COMMENT ON COLUMN jimo.tour_funnel.state IS 'LIVE or PAUSED (latest snapshot)';

@@ -26,7 +26,7 @@ LEFT JOIN (
 ) a ON a.experience_uid = k.experience_uid
 WHERE k.type IN ('HINT', 'BANNER') OR a.views > 0;
 
-COMMENT ON VIEW jimo.experience_reach IS 'One row per hint and banner (deleted ones too), and per any other experience with a *.seen event: how many jimers saw it, how often';
+COMMENT ON VIEW jimo.experience_reach IS 'One row per hint and banner (deleted ones too), and per any other experience with a *.seen event: how many jimers saw it, how often. No click-through: Jimo sends only *.seen for hints and banners, no click or CTA event';
 COMMENT ON COLUMN jimo.experience_reach.experience_uid IS 'The hint, banner or other seen experience';
 COMMENT ON COLUMN jimo.experience_reach.type IS 'HINT, BANNER, ... (upper case)';
 COMMENT ON COLUMN jimo.experience_reach.title IS 'Title (latest snapshot)';

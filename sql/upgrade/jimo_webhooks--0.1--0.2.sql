@@ -491,3 +491,8 @@ COMMENT ON COLUMN jimo.jimer_dimension.experiences_completed IS 'Of those, compl
 REVOKE ALL ON FUNCTION jimo.tag_names(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION jimo.tag_names(jsonb) TO jimo_reader;
 GRANT SELECT ON jimo.funnel_cohorts, jimo.time_to_complete, jimo.jimer_dimension TO jimo_reader;
+
+-- Say in the views what the webhook data cannot answer, so nobody hunts for it.
+COMMENT ON VIEW jimo.experience_reach IS 'One row per hint and banner (deleted ones too), and per any other experience with a *.seen event: how many jimers saw it, how often. No click-through: Jimo sends only *.seen for hints and banners, no click or CTA event';
+COMMENT ON VIEW jimo.tour_funnel IS
+'One row per tour (deleted ones too, with is_deleted): started -> completed funnel. A jimer converts when they complete within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, both ends inclusive; completions before the first start never count. See jimo.journey_conversions for the exact rule. No per-step drop-off: Jimo sends no tour step events, only tour.started and tour.completed.';
