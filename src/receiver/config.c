@@ -47,7 +47,10 @@ static char *log_level_name;
 
 static const OptSpec opts[] = {
 	{"listen", "JIMO_RECEIVER_LISTEN", OPT_STRING, &config.listen, 0, 0, "HOST:PORT",
-	"address to listen on (default 127.0.0.1:8080; [::1]:8080 for IPv6)"},
+	"address Jimo posts to (default 127.0.0.1:8080; [::1]:8080 for IPv6)"},
+	{"ops-listen", "JIMO_RECEIVER_OPS_LISTEN", OPT_STRING, &config.ops_listen, 0, 0, "HOST:PORT",
+	"address of /healthz, /readyz and /metrics, or off\n"
+	"(default 127.0.0.1:8081; the webhook address answers 404 for them)"},
 	{"dsn", "JIMO_RECEIVER_DSN", OPT_STRING, &config.dsn, 0, 0, "CONNINFO",
 	"libpq connection string or URI (default: the PG* environment variables)"},
 	{"path", "JIMO_RECEIVER_PATH", OPT_STRING, &config.path, 0, 0, "PATH",
@@ -119,8 +122,9 @@ usage(void)
 	}
 	printf("  %-30s show this help and exit\n", "--help");
 	printf("  %-30s show the version and exit\n\n", "--version");
-	printf("Endpoints: POST PATH[/SECRET], GET /healthz, GET /readyz, GET /metrics.\n"
-		   "The secret is never logged. JIMO_RECEIVER_SECRET holds it when no file is given.\n");
+	printf("Endpoints: POST PATH[/SECRET] on --listen; GET /healthz, /readyz, /metrics on\n"
+		   "--ops-listen. The secret is never logged. JIMO_RECEIVER_SECRET holds it when no\n"
+		   "file is given.\n");
 }
 
 static int
@@ -232,6 +236,7 @@ config_parse(int argc, char **argv, bool *exit_now)
 
 	*exit_now = false;
 	config.listen = strdup("127.0.0.1:8080");
+	config.ops_listen = strdup("127.0.0.1:8081");
 	config.path = strdup("/webhooks/jimo");
 	config.batch_max = 256;
 	config.batch_wait_ms = 1;
@@ -310,6 +315,12 @@ config_parse(int argc, char **argv, bool *exit_now)
 		return 2;
 	}
 
+	if (strcmp(config.ops_listen, "off") == 0 || config.ops_listen[0] == '\0')
+	{
+		free(config.ops_listen);
+		config.ops_listen = NULL;
+	}
+
 	/* the path is compared literally: one leading slash, no trailing one */
 	if (config.path[0] != '/')
 	{
@@ -351,6 +362,7 @@ void
 config_free(void)
 {
 	free(config.listen);
+	free(config.ops_listen);
 	free(config.dsn);
 	free(config.path);
 	if (config.secret)

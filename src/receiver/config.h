@@ -15,7 +15,8 @@
 
 typedef struct ReceiverConfig
 {
-	char	   *listen;			/* host:port to bind */
+	char	   *listen;			/* host:port to bind for webhooks */
+	char	   *ops_listen;		/* host:port for health and metrics; NULL = off */
 	char	   *dsn;			/* libpq conninfo; NULL means PG* variables */
 	char	   *path;			/* webhook path, no trailing slash */
 	char	   *secret;			/* NULL only when open */

@@ -15,10 +15,12 @@
  * secret (401), shutdown (503), declared size (413) -- all before a byte
  * of the body is read -- then body size as it arrives, then the queue.
  *
+ * This listener serves the webhook path only; health and metrics are on
+ * their own listener (ops.c), so that they need not be public.
+ *
  *-------------------------------------------------------------------------
  */
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
@@ -38,10 +41,7 @@
 typedef enum Route
 {
 	ROUTE_NONE,
-	ROUTE_WEBHOOK,
-	ROUTE_HEALTHZ,
-	ROUTE_READYZ,
-	ROUTE_METRICS
+	ROUTE_WEBHOOK
 } Route;
 
 typedef enum ReqState
@@ -188,46 +188,7 @@ route_of(const char *url, const char **path_secret)
 			*path_secret = url + plen + 1;
 		return ROUTE_WEBHOOK;
 	}
-	if (strcmp(url, "/healthz") == 0)
-		return ROUTE_HEALTHZ;
-	if (strcmp(url, "/readyz") == 0)
-		return ROUTE_READYZ;
-	if (strcmp(url, "/metrics") == 0)
-		return ROUTE_METRICS;
 	return ROUTE_NONE;
-}
-
-static enum MHD_Result
-handle_get(struct MHD_Connection *conn, Request *r, const char *method)
-{
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply_json(conn, r, 405, "{\"status\":\"error\",\"error\":\"method not allowed\"}\n",
-						  "GET, HEAD");
-
-	switch (r->route)
-	{
-		case ROUTE_HEALTHZ:
-			return reply(conn, r, 200, "text/plain", "ok\n", 3, false, NULL);
-		case ROUTE_READYZ:
-			if (__atomic_load_n(&shutting_down, __ATOMIC_RELAXED))
-				return reply(conn, r, 503, "text/plain", "shutting down\n", 14, false, NULL);
-			if (!db_ready())
-				return reply(conn, r, 503, "text/plain",
-							 "database unreachable or jimo_webhooks extension missing\n", 56, false, NULL);
-			return reply(conn, r, 200, "text/plain", "ready\n", 6, false, NULL);
-		case ROUTE_METRICS:
-			{
-				size_t		len;
-				char	   *text = metrics_render(&len, queue_depth(), db_connected(),
-												  config.db_connections);
-
-				if (text == NULL)
-					return MHD_NO;
-				return reply(conn, r, 200, "text/plain; version=0.0.4", text, len, true, NULL);
-			}
-		default:
-			return MHD_NO;
-	}
 }
 
 /* First call for a webhook request: everything decidable from headers. */
@@ -371,15 +332,9 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		r->route = route_of(url, &path_secret);
 		if (config.access_log)
 			loggable_path(url, r->logpath, sizeof(r->logpath));
-		switch (r->route)
-		{
-			case ROUTE_NONE:
-				return reply_json(conn, r, 404, "{\"status\":\"error\",\"error\":\"not found\"}\n", NULL);
-			case ROUTE_WEBHOOK:
-				return begin_webhook(conn, r, method, path_secret);
-			default:
-				return handle_get(conn, r, method);
-		}
+		if (r->route == ROUTE_WEBHOOK)
+			return begin_webhook(conn, r, method, path_secret);
+		return reply_json(conn, r, 404, "{\"status\":\"error\",\"error\":\"not found\"}\n", NULL);
 	}
 
 	switch (r->state)
@@ -439,68 +394,10 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	__atomic_sub_fetch(&inflight, 1, __ATOMIC_RELEASE);
 }
 
-static void
-mhd_logger(void *cls, const char *fmt, va_list ap)
-{
-	char		buf[512];
-	char		q[600];
-	size_t		n;
-
-	(void) cls;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	log_msg(LOG_WARN, "libmicrohttpd", "detail=%s", log_quote(q, sizeof(q), buf));
-}
-
-/* --listen HOST:PORT, [V6]:PORT or :PORT (every interface). */
-static struct addrinfo *
-resolve_listen(void)
-{
-	char		host[256];
-	const char *port;
-	const char *colon = strrchr(config.listen, ':');
-	struct addrinfo hints = {0};
-	struct addrinfo *res = NULL;
-	size_t		hlen;
-	int			rc;
-
-	if (colon == NULL)
-	{
-		log_msg(LOG_ERROR, "--listen needs HOST:PORT", "listen=\"%s\"", config.listen);
-		return NULL;
-	}
-	port = colon + 1;
-	hlen = (size_t) (colon - config.listen);
-	if (hlen >= 2 && config.listen[0] == '[' && config.listen[hlen - 1] == ']')
-	{
-		memcpy(host, config.listen + 1, hlen - 2);
-		host[hlen - 2] = '\0';
-	}
-	else
-	{
-		if (hlen >= sizeof(host))
-			hlen = sizeof(host) - 1;
-		memcpy(host, config.listen, hlen);
-		host[hlen] = '\0';
-	}
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (rc != 0)
-	{
-		log_msg(LOG_ERROR, "cannot resolve --listen", "listen=\"%s\" error=\"%s\"",
-				config.listen, gai_strerror(rc));
-		return NULL;
-	}
-	return res;
-}
-
 bool
 http_start(void)
 {
-	struct addrinfo *ai = resolve_listen();
+	struct addrinfo *ai = listen_resolve("--listen", config.listen);
 	/*
 	 * poll(), not epoll: with libmicrohttpd 0.9.75's epoll loop, connections
 	 * resumed from another thread were measured to sit unprocessed until
@@ -533,7 +430,7 @@ http_start(void)
 
 	/* the logger goes first so that MHD reports option errors through it */
 	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
-									 MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+									 MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 									 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 									 MHD_OPTION_ARRAY, ops,
 									 MHD_OPTION_END);
@@ -556,6 +453,12 @@ http_begin_shutdown(void)
 	__atomic_store_n(&shutting_down, true, __ATOMIC_RELAXED);
 	if (daemon_handle)
 		quiesced_socket = MHD_quiesce_daemon(daemon_handle);
+}
+
+bool
+http_draining(void)
+{
+	return __atomic_load_n(&shutting_down, __ATOMIC_RELAXED);
 }
 
 int

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * http.h
- *	  The HTTP side of jimo-receiver: routes, authentication, bodies.
+ *	  The webhook listener of jimo-receiver: routes, authentication, bodies.
  *
  *-------------------------------------------------------------------------
  */
@@ -12,6 +12,7 @@
 
 extern bool http_start(void);
 extern void http_begin_shutdown(void);
+extern bool http_draining(void);
 extern int	http_inflight(void);
 extern void http_stop(void);
 

@@ -5,7 +5,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -110,4 +109,19 @@ log_msg(LogLevel level, const char *msg, const char *fmt,...)
 	{
 		/* nowhere left to complain */
 	}
+}
+
+void
+log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char		buf[512];
+	char		q[600];
+	size_t		n;
+
+	(void) cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_msg(LOG_WARN, "libmicrohttpd", "detail=%s", log_quote(q, sizeof(q), buf));
 }

@@ -13,6 +13,7 @@
 #ifndef RECEIVER_LOG_H
 #define RECEIVER_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef enum LogLevel
@@ -29,6 +30,9 @@ extern int	log_parse_level(const char *name, LogLevel *level);
 extern void log_msg(LogLevel level, const char *msg, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 extern const char *log_quote(char *buf, size_t bufsize, const char *value);
+
+/* libmicrohttpd's MHD_OPTION_EXTERNAL_LOGGER: its messages as warnings */
+extern void log_mhd(void *cls, const char *fmt, va_list ap);
 
 #define log_enabled(level) ((level) >= log_min_level)
 

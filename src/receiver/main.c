@@ -30,6 +30,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "ops.h"
 #include "queue.h"
 
 static void
@@ -96,17 +97,20 @@ main(int argc, char **argv)
 		log_msg(LOG_ERROR, "could not start database workers", NULL);
 		return 1;
 	}
-	if (!http_start())
+	/* ops first: once the webhook address answers, so does /readyz */
+	if (!ops_start() || !http_start())
 	{
+		ops_stop();
 		queue_close();
 		db_join();
 		config_free();
 		return 1;
 	}
-	log_msg(LOG_INFO, "listening", "listen=\"%s\" path=\"%s\" auth=%s batch_max=%d batch_wait_ms=%d "
-			"db_connections=%d http_threads=%d max_body=%zu",
-			config.listen, config.path, config.open ? "open" : "secret", config.batch_max,
-			config.batch_wait_ms, config.db_connections, config.http_threads, config.max_body);
+	log_msg(LOG_INFO, "listening", "listen=\"%s\" ops_listen=\"%s\" path=\"%s\" auth=%s batch_max=%d "
+			"batch_wait_ms=%d db_connections=%d http_threads=%d max_body=%zu",
+			config.listen, config.ops_listen ? config.ops_listen : "off", config.path,
+			config.open ? "open" : "secret", config.batch_max, config.batch_wait_ms,
+			config.db_connections, config.http_threads, config.max_body);
 
 	while (sigwait(&sigs, &sig) != 0)
 		;
@@ -143,6 +147,7 @@ main(int argc, char **argv)
 	}
 	db_join();
 	http_stop();
+	ops_stop();
 	log_msg(LOG_INFO, "stopped", "unanswered=%d", http_inflight());
 	config_free();
 	return 0;

@@ -156,7 +156,7 @@ metrics_render(size_t *len, int queue_depth, int db_connected, int db_workers)
 		return NULL;
 	b.data[0] = '\0';
 
-	bprintf(&b, "# HELP jimo_receiver_requests_total HTTP requests answered, by status code.\n"
+	bprintf(&b, "# HELP jimo_receiver_requests_total HTTP requests to the webhook listener answered, by status code.\n"
 			"# TYPE jimo_receiver_requests_total counter\n");
 	for (size_t i = 0; i < NSTATUS; i++)
 		bprintf(&b, "jimo_receiver_requests_total{code=\"%u\"} %lu\n",

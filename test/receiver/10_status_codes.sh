@@ -13,12 +13,17 @@ is "$?" 2 "refuses to start without a secret"
 check "says how to give one" grep -q -- "--secret-file" "$RECV_WORK/nosecret.err"
 "$RECV_BIN" --help >"$RECV_WORK/help.out"
 is "$?" 0 "--help exits 0"
-for flag in --listen --dsn --path --secret-file --open --batch-max --batch-wait-ms \
-    --db-connections --queue-max --max-body --max-connections --max-per-ip --idle-timeout; do
-    grep -q -- "$flag" "$RECV_WORK/help.out" || echo "# --help lacks $flag"
+missing_flags=0
+for flag in --listen --ops-listen --dsn --path --secret-file --open --batch-max --batch-wait-ms \
+    --db-connections --queue-max --max-body --max-connections --max-per-ip \
+    --idle-timeout --request-timeout; do
+    if ! grep -q -- "$flag " "$RECV_WORK/help.out"; then
+        echo "# --help lacks $flag"
+        missing_flags=$((missing_flags + 1))
+    fi
 done
-check "--help documents every flag" bash -c "grep -q -- --max-per-ip '$RECV_WORK/help.out' &&
-    grep -q JIMO_RECEIVER_BATCH_MAX '$RECV_WORK/help.out'"
+is "$missing_flags" 0 "--help documents every flag"
+check "--help names the environment variables" grep -q JIMO_RECEIVER_OPS_LISTEN "$RECV_WORK/help.out"
 
 recv_start || { ok 1 "receiver starts"; done_testing; }
 check "readyz turns 200 once the database is reached" recv_wait_ready
@@ -62,7 +67,7 @@ is "$CODE" 405 "GET on the webhook path: 405"
 check "405 says Allow: POST" grep -qi '^Allow: POST' "$RECV_WORK/h405"
 CODE="$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$example" "$RECV_URL")"
 is "$CODE" 405 "PUT: 405"
-CODE="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECV_BASE/healthz")"
+CODE="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECV_OPS_BASE/healthz")"
 is "$CODE" 405 "POST /healthz: 405"
 
 # --- 400: rejected bodies are kept ---
@@ -87,10 +92,15 @@ is "$CODE" 413 "body of 1 MiB + 1 byte (chunked): 413"
 post "$RECV_BASE/webhooks/jimo" --data-binary @"$RECV_WORK/big"
 is "$CODE" 401 "an unauthenticated large body gets 401, not 413 (secret checked first)"
 
-# --- health endpoints ---
-is "$(curl -s "$RECV_BASE/healthz")" ok "healthz: ok"
-is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/readyz")" 200 "readyz: 200"
-curl -s "$RECV_BASE/metrics" >"$RECV_WORK/metrics"
+# --- health endpoints: on the ops listener only ---
+is "$(curl -s "$RECV_OPS_BASE/healthz")" ok "healthz: ok"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/readyz")" 200 "readyz: 200"
+for p in /healthz /readyz /metrics; do
+    is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE$p")" 404 "$p on the webhook listener: 404"
+done
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/webhooks/jimo/$RECV_SECRET")" 404 \
+    "the webhook path on the ops listener: 404"
+curl -s "$RECV_OPS_BASE/metrics" >"$RECV_WORK/metrics"
 check "metrics: requests by status" grep -q '^jimo_receiver_requests_total{code="401"} 6$' "$RECV_WORK/metrics"
 check "metrics: events by outcome" grep -q '^jimo_receiver_events_total{outcome="duplicate"} 1$' "$RECV_WORK/metrics"
 check "metrics: batch size histogram" grep -q '^jimo_receiver_batch_size_count [1-9]' "$RECV_WORK/metrics"
@@ -134,15 +144,23 @@ recv_start --dsn "dbname=jimo_no_such_database_$$"
 post "$RECV_URL" --data-binary @"$example"
 is "$CODE" 503 "database unreachable: 503"
 check "503 carries Retry-After" grep -qi '^Retry-After: 10$' <<<"$HEADERS"
-is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/readyz")" 503 "readyz: 503 without a database"
-is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/healthz")" 200 "healthz: still 200"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/readyz")" 503 "readyz: 503 without a database"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/healthz")" 200 "healthz: still 200"
 recv_stop
 is "$RECV_STATUS" 0 "SIGTERM: exit status 0"
+
+# --- --ops-listen off: no second listener ---
+recv_start --ops-listen off
+post "$RECV_URL" --data-binary @"$example"
+is "$CODE" 200 "with --ops-listen off deliveries are stored"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/healthz")" 000 "and nothing listens for health checks"
+acked[$(sed -E 's/.*"event_id":([0-9]+).*/\1/' <<<"$BODY")]=1
+recv_stop
 
 # --- limits against abuse: header size, idle and slow clients, connections per IP ---
 recv_start --idle-timeout 1 --request-timeout 1 --max-per-ip 2 --max-header 8192
 CODE="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" \
-    "$RECV_BASE/healthz")"
+    "$RECV_URL")"
 is "$CODE" 431 "a header over --max-header: 431"
 # A client that sends half a request and then nothing is cut off by the idle timeout.
 # shellcheck disable=SC2317 # called through check
@@ -171,11 +189,11 @@ check "metrics count it as 408" test "$(metric 'jimo_receiver_requests_total{cod
 # Two idle connections from this address use up --max-per-ip 2: a third gets nothing.
 exec 3<>"/dev/tcp/127.0.0.1/$RECV_PORT" 4<>"/dev/tcp/127.0.0.1/$RECV_PORT"
 sleep 0.2
-is "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "$RECV_BASE/healthz")" 000 \
+is "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "$RECV_BASE/")" 000 \
     "a third connection from the same address is refused (--max-per-ip 2)"
 exec 3<&- 4<&-
 sleep 0.2
-is "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "$RECV_BASE/healthz")" 200 "and accepted once they close"
+is "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "$RECV_BASE/")" 404 "and accepted once they close"
 recv_stop
 
 # --- every 200 is in the table ---

@@ -64,7 +64,7 @@ while (($(answered) < events / 5)); do sleep 0.05; done
 pg_stop
 ok $? "PostgreSQL stopped mid-load"
 sleep 2
-code_down="$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/readyz")"
+code_down="$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/readyz")"
 pg_start
 ok $? "PostgreSQL started again"
 wait "$loader"

@@ -33,8 +33,10 @@ sleep 0.5
 t0=$(date +%s.%N)
 kill -TERM "$RECV_PID"
 sleep 0.3
-is "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "$RECV_BASE/healthz")" 000 \
+is "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "$RECV_BASE/")" 000 \
     "after SIGTERM new connections are refused"
+is "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "$RECV_OPS_BASE/readyz")" 503 \
+    "and /readyz says 503 while the receiver drains"
 check "the receiver is still running while requests are in flight" kill -0 "$RECV_PID"
 lock_release
 wait "${posters[@]}"

@@ -3,9 +3,11 @@
 # Helpers for the receiver integration tests (sourced, not run: not executable).
 #
 #   recv_start [FLAGS...]   start src/receiver/jimo-receiver on a free loopback port with
-#                           a fresh secret (JIMO_RECEIVER_SECRET), wait until /healthz
-#                           answers; sets RECV_PID RECV_PORT RECV_BASE RECV_URL RECV_LOG
-#   recv_wait_ready         wait until /readyz answers 200
+#                           a fresh secret (JIMO_RECEIVER_SECRET) and its ops listener on
+#                           another, wait until the webhook listener answers; sets RECV_PID
+#                           RECV_PORT RECV_BASE RECV_URL RECV_LOG, and RECV_OPS_PORT
+#                           RECV_OPS_BASE (/healthz, /readyz, /metrics live there)
+#   recv_wait_ready [N]     wait until /readyz answers 200 (N tries, 0.1 s apart; 100)
 #   recv_stop               SIGTERM and wait; sets RECV_STATUS to its exit status
 #   post URL [CURL ARGS]    POST the body given in CURL ARGS; sets CODE BODY HEADERS
 #   ok COND_STATUS DESC     TAP line from the exit status of the last command:  check ...
@@ -45,11 +47,17 @@ _recv_cleanup() {
 
 psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
-# A loopback port nothing listens on.
+# A loopback port nothing listens on, below the kernel's ephemeral range: a port in that
+# range may be the local end of some outgoing connection (curl, libpq), which a connect
+# test cannot see but which makes bind fail.
 free_port() {
-    local port tries
+    local port tries low=32768 _
+    if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+        read -r low _ </proc/sys/net/ipv4/ip_local_port_range || true
+    fi
+    ((low > 12000)) || low=32768
     for ((tries = 0; tries < 200; tries++)); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((10000 + (RANDOM * 32768 + RANDOM) % (low - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
@@ -60,17 +68,23 @@ free_port() {
 
 recv_start() {
     RECV_PORT="$(free_port)" || return 1
+    RECV_OPS_PORT="$RECV_PORT"
+    while [[ "$RECV_OPS_PORT" == "$RECV_PORT" ]]; do
+        RECV_OPS_PORT="$(free_port)" || return 1
+    done
     RECV_BASE="http://127.0.0.1:$RECV_PORT"
+    RECV_OPS_BASE="http://127.0.0.1:$RECV_OPS_PORT"
     RECV_SECRET="t$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
     RECV_URL="$RECV_BASE/webhooks/jimo/$RECV_SECRET"
     RECV_LOG="$RECV_WORK/receiver.$RECV_PORT.log"
     # shellcheck disable=SC2086 # the wrapper is a command line
     JIMO_RECEIVER_SECRET="$RECV_SECRET" ${JIMO_RECEIVER_WRAP:-} "$RECV_BIN" --listen "127.0.0.1:$RECV_PORT" \
-        --access-log "$@" >"$RECV_LOG" 2>&1 &
+        --ops-listen "127.0.0.1:$RECV_OPS_PORT" --access-log "$@" >"$RECV_LOG" 2>&1 &
     RECV_PID=$!
     local i
     for ((i = 0; i < 300; i++)); do
-        if curl -s -o /dev/null "$RECV_BASE/healthz"; then
+        # any HTTP answer will do (404 here); the ops listener starts first
+        if curl -s -o /dev/null "$RECV_BASE/"; then
             return 0
         fi
         if ! kill -0 "$RECV_PID" 2>/dev/null; then
@@ -86,7 +100,7 @@ recv_start() {
 recv_wait_ready() {
     local i
     for ((i = 0; i < ${1:-100}; i++)); do
-        if [[ "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_BASE/readyz")" == 200 ]]; then
+        if [[ "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/readyz")" == 200 ]]; then
             return 0
         fi
         sleep 0.1
@@ -106,7 +120,7 @@ recv_stop() {
 
 # Metric value from /metrics, e.g. metric 'jimo_receiver_requests_total{code="200"}'.
 metric() {
-    curl -s "$RECV_BASE/metrics" | awk -v k="$1" '$1 == k {print $2}'
+    curl -s "$RECV_OPS_BASE/metrics" | awk -v k="$1" '$1 == k {print $2}'
 }
 
 post() {
