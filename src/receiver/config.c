@@ -27,7 +27,8 @@ typedef enum OptKind
 	OPT_STRING,
 	OPT_INT,
 	OPT_SIZE,
-	OPT_BOOL
+	OPT_BOOL,
+	OPT_DURATION				/* int milliseconds, given as 10, 10s or 500ms */
 } OptKind;
 
 typedef struct OptSpec
@@ -68,8 +69,10 @@ static const OptSpec opts[] = {
 	"most payload bytes in one transaction (default 16777216)"},
 	{"db-connections", "JIMO_RECEIVER_DB_CONNECTIONS", OPT_INT, &config.db_connections, 1, 64, "N",
 	"database connections, each with its own worker thread (default 2)"},
-	{"db-timeout-ms", "JIMO_RECEIVER_DB_TIMEOUT_MS", OPT_INT, &config.db_timeout_ms, 0, INT_MAX, "MS",
-	"statement_timeout of one batch; 0 = none (default 30000)"},
+	{"db-timeout", "JIMO_RECEIVER_DB_TIMEOUT", OPT_DURATION, &config.db_timeout_ms, 100, 3600 * 1000, "DURATION",
+	"longest wait for PostgreSQL to answer a batch, a probe or a connect;\n"
+	"then the batch gets 503 and the connection is made anew (default 10s;\n"
+	"statement_timeout is set to 90% of it)"},
 	{"queue-max", "JIMO_RECEIVER_QUEUE_MAX", OPT_INT, &config.queue_max, 1, 1000000, "N",
 	"deliveries waiting for a database worker before 503 (default 4096)"},
 	{"max-body", "JIMO_RECEIVER_MAX_BODY", OPT_SIZE, &config.max_body, 0, 1L << 30, "BYTES",
@@ -151,20 +154,37 @@ set_option(const OptSpec *o, const char *value, const char *origin)
 			return 1;
 		case OPT_INT:
 		case OPT_SIZE:
+		case OPT_DURATION:
 			errno = 0;
 			v = strtol(value, &end, 10);
-			if (errno || end == value || *end != '\0' || v < o->min || v > o->max)
+			if (errno || end == value)
 				goto bad;
-			if (o->kind == OPT_INT)
-				*(int *) o->target = (int) v;
-			else
+			if (o->kind == OPT_DURATION)
+			{
+				/* a bare number is seconds, like every other timeout here */
+				if (strcmp(end, "ms") == 0)
+					end += 2;
+				else if (*end == '\0' || strcmp(end, "s") == 0)
+				{
+					if (v > LONG_MAX / 1000)
+						goto bad;
+					v *= 1000;
+					end += *end ? 1 : 0;
+				}
+			}
+			if (*end != '\0' || v < o->min || v > o->max)
+				goto bad;
+			if (o->kind == OPT_SIZE)
 				*(size_t *) o->target = (size_t) v;
+			else
+				*(int *) o->target = (int) v;
 			return 1;
 	}
 bad:
 	fprintf(stderr, "jimo-receiver: invalid value for %s %s: \"%s\"%s\n",
 			origin, o->name, value ? value : "",
-			o->kind == OPT_INT || o->kind == OPT_SIZE ? " (expected an integer in range)" : "");
+			o->kind == OPT_INT || o->kind == OPT_SIZE ? " (expected an integer in range)" :
+			o->kind == OPT_DURATION ? " (expected a duration in range, like 10s or 500ms)" : "");
 	return 0;
 }
 
@@ -242,7 +262,7 @@ config_parse(int argc, char **argv, bool *exit_now)
 	config.batch_wait_ms = 1;
 	config.batch_max_bytes = 16 * 1024 * 1024;
 	config.db_connections = 2;
-	config.db_timeout_ms = 30000;
+	config.db_timeout_ms = 10000;
 	config.queue_max = 4096;
 	config.max_body = 1024 * 1024;
 	config.max_header = 32 * 1024;

@@ -27,7 +27,7 @@ typedef struct ReceiverConfig
 	int			batch_wait_ms;	/* how long a batch waits to fill up */
 	size_t		batch_max_bytes;	/* payload bytes per call */
 	int			db_connections; /* DB worker threads, one PGconn each */
-	int			db_timeout_ms;	/* statement_timeout of the workers */
+	int			db_timeout_ms;	/* longest wait for any answer from PostgreSQL */
 	int			queue_max;		/* deliveries waiting for a worker */
 
 	size_t		max_body;		/* request body limit (413 beyond) */

@@ -4,13 +4,18 @@
  *	  Database workers: each owns one libpq connection and stores batches
  *	  of deliveries with one jimo.receive_batch call each.
  *
- * A batch is one PQexecPrepared in autocommit mode, so one statement, one
- * transaction and one commit (one WAL flush) for every delivery in it.
- * PQexecPrepared returns only after ReadyForQuery: PGRES_TUPLES_OK means
- * the implicit transaction has committed.  Anything else, including a
- * connection lost mid-call when the commit may or may not have happened,
- * is answered 503 so that Jimo retries; the content digest in the
- * extension makes the retry harmless.
+ * A batch is one prepared statement in autocommit mode, so one statement,
+ * one transaction and one commit (one WAL flush) for every delivery in it.
+ * Its results are read until ReadyForQuery (pgwait.c): PGRES_TUPLES_OK
+ * then means the implicit transaction has committed.  Anything else,
+ * including a connection lost mid-call when the commit may or may not
+ * have happened, is answered 503 so that Jimo retries; the content digest
+ * in the extension makes the retry harmless.
+ *
+ * Every round trip (batch, probe, setup) is bounded by --db-timeout on our
+ * side, because a hung server or a network partition keeps the socket
+ * open and answers nothing: past the deadline the batch is answered 503
+ * and the connection dropped and made anew with the usual backoff.
  *
  * Bodies travel as a binary bytea[] parameter: arbitrary request bytes
  * (invalid UTF-8, NUL) reach the server unchanged, where the extension
@@ -31,6 +36,7 @@
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
+#include "pgwait.h"
 #include "queue.h"
 
 #define BYTEAOID		17
@@ -41,6 +47,8 @@
 #define BACKOFF_MAX_MS	2000
 /* an idle worker checks its connection this often, to keep readyz true */
 #define PROBE_MS		1000
+/* on shutdown, how long a cancelled batch may take to come back */
+#define CANCEL_GRACE_S	1.0
 
 #define STMT_NAME "jimo_receive_batch"
 #define STMT_SQL  "SELECT ord, event_id, status, error FROM jimo.receive_batch($1::bytea[])"
@@ -56,10 +64,6 @@ typedef struct Worker
 	double		next_attempt;
 	double		last_used;
 
-	/* the main thread may cancel a running batch on shutdown */
-	pthread_mutex_t cancel_lock;
-	PGcancel   *cancel;
-
 	/* failed batches are logged at most once a second per worker */
 	double		last_error_log;
 	long		errors_unlogged;
@@ -74,6 +78,20 @@ static Worker *workers;
 static int	nworkers;
 static int	nconnected;
 static bool abandon;			/* shutdown timed out: no more batches */
+
+/*
+ * Connection keywords put before the user's conninfo (which can therefore
+ * override each of them) so that a dead peer is noticed by the kernel too:
+ * keepalives on an idle connection, tcp_user_timeout for data the server
+ * never acknowledges, connect_timeout for a server that accepts and says
+ * nothing.  All three are ignored on unix sockets, where --db-timeout alone
+ * does the job.
+ */
+#define NKEYS 9
+static const char *conn_keys[NKEYS];
+static const char *conn_vals[NKEYS];
+static char connect_timeout[16];
+static char user_timeout[16];
 
 int
 db_connected(void)
@@ -97,15 +115,13 @@ set_up(Worker *w, bool up)
 	__atomic_add_fetch(&nconnected, up ? 1 : -1, __ATOMIC_RELAXED);
 }
 
-/* drop the connection and its cancel handle (which the shutdown path may be using) */
+/*
+ * PQfinish never blocks here: the connection is nonblocking, so the
+ * Terminate message is sent only if the socket takes it at once.
+ */
 static void
 close_conn(Worker *w)
 {
-	pthread_mutex_lock(&w->cancel_lock);
-	if (w->cancel)
-		PQfreeCancel(w->cancel);
-	w->cancel = NULL;
-	pthread_mutex_unlock(&w->cancel_lock);
 	PQfinish(w->conn);
 	w->conn = NULL;
 }
@@ -117,8 +133,9 @@ worker_disconnect(Worker *w, const char *why)
 
 	if (w->conn)
 	{
-		log_msg(LOG_WARN, "database connection lost", "worker=%d error=%s", w->id,
-				log_quote(q, sizeof(q), why));
+		if (why)
+			log_msg(LOG_WARN, "database connection lost", "worker=%d error=%s", w->id,
+					log_quote(q, sizeof(q), why));
 		close_conn(w);
 	}
 	set_up(w, false);
@@ -126,35 +143,90 @@ worker_disconnect(Worker *w, const char *why)
 	w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
 }
 
-static bool
-exec_ok(Worker *w, const char *sql, ExecStatusType want, const char *what)
+/* The deadline passed: the server's state is unknown, start over. */
+static void
+worker_timed_out(Worker *w, const char *what)
 {
-	PGresult   *res = PQexec(w->conn, sql);
-	bool		ok = res && PQresultStatus(res) == want;
+	char		why[128];
+
+	metrics_db_timeout();
+	snprintf(why, sizeof(why), "no answer to %s within --db-timeout (%d ms)", what,
+			 config.db_timeout_ms);
+	worker_disconnect(w, why);
+}
+
+/*
+ * Wait for the command just sent, within --db-timeout.  Returns its last
+ * result, or NULL when the connection was lost or timed out (then it is
+ * already dropped).
+ */
+static PGresult *
+await_result(Worker *w, bool sent, const char *what)
+{
+	PGresult   *res = NULL;
+
+	if (!sent)
+	{
+		worker_disconnect(w, PQerrorMessage(w->conn));
+		return NULL;
+	}
+	switch (pgwait(w->conn, mono_now() + config.db_timeout_ms / 1000.0, NULL, &res))
+	{
+		case PGWAIT_DONE:
+			return res;
+		case PGWAIT_TIMEOUT:
+			worker_timed_out(w, what);
+			return NULL;
+		case PGWAIT_BROKEN:
+		case PGWAIT_STOPPED:
+			break;
+	}
+	worker_disconnect(w, PQerrorMessage(w->conn));
+	return NULL;
+}
+
+/* One setup statement; false (connection dropped, reason logged) on failure. */
+static bool
+setup_step(Worker *w, const char *what, const char *sql, ExecStatusType want,
+		   PGresult **out)
+{
+	PGresult   *res = await_result(w, PQsendQuery(w->conn, sql), what);
 	char		q[512];
 
-	if (!ok)
+	if (res == NULL)
+		return false;
+	if (PQresultStatus(res) != want)
+	{
 		log_msg(LOG_ERROR, "database setup failed", "worker=%d step=%s error=%s",
-				w->id, what, log_quote(q, sizeof(q), PQerrorMessage(w->conn)));
-	PQclear(res);
-	return ok;
+				w->id, what, log_quote(q, sizeof(q), PQresultErrorMessage(res)));
+		PQclear(res);
+		/* a missing extension is not fixed by hammering: use the long backoff */
+		w->backoff_ms = BACKOFF_MAX_MS;
+		worker_disconnect(w, NULL);
+		return false;
+	}
+	if (out)
+		*out = res;
+	else
+		PQclear(res);
+	return true;
 }
 
 /*
  * Connect, check that the extension's entry point is there, prepare the
  * statement.  On failure the worker stays down until its backoff expires.
+ * The connect itself is bounded by connect_timeout (libpq's own, in whole
+ * seconds), everything after it by --db-timeout.
  */
 static void
 worker_connect(Worker *w)
 {
-	const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", NULL};
-	const char *vals[] = {config.dsn, "jimo-receiver", "5", NULL};
 	char		q[512];
 	char		sql[128];
 	PGresult   *res;
 	bool		found;
 
-	w->conn = PQconnectdbParams(keys, vals, 1);
+	w->conn = PQconnectdbParams(conn_keys, conn_vals, 1);
 	if (w->conn == NULL || PQstatus(w->conn) != CONNECTION_OK)
 	{
 		/* a down database is expected while it restarts: warn once per outage */
@@ -162,39 +234,53 @@ worker_connect(Worker *w)
 				"could not connect to the database", "worker=%d retry_ms=%d error=%s",
 				w->id, w->backoff_ms,
 				log_quote(q, sizeof(q), w->conn ? PQerrorMessage(w->conn) : "out of memory"));
-		PQfinish(w->conn);
-		w->conn = NULL;
+		close_conn(w);
 		worker_disconnect(w, NULL);
 		return;
 	}
+	if (PQsetnonblocking(w->conn, 1) != 0)
+	{
+		worker_disconnect(w, PQerrorMessage(w->conn));
+		return;
+	}
 
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", config.db_timeout_ms);
-	if (!exec_ok(w, sql, PGRES_COMMAND_OK, "statement_timeout"))
-		goto fail;
+	/* the server gives up a little before we do, so that a merely slow
+	 * batch fails with its own error and the connection can stay */
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", config.db_timeout_ms / 10 * 9);
+	if (!setup_step(w, "statement_timeout", sql, PGRES_COMMAND_OK, NULL))
+		return;
 
-	res = PQexec(w->conn, "SELECT to_regprocedure('jimo.receive_batch(bytea[])') IS NOT NULL");
-	found = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-		strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	if (!setup_step(w, "extension check",
+					"SELECT to_regprocedure('jimo.receive_batch(bytea[])') IS NOT NULL",
+					PGRES_TUPLES_OK, &res))
+		return;
+	found = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!found)
 	{
 		log_msg(LOG_ERROR, "jimo.receive_batch(bytea[]) not found: run CREATE EXTENSION jimo_webhooks",
 				"worker=%d database=%s", w->id, log_quote(q, sizeof(q), PQdb(w->conn)));
-		goto fail;
+		w->backoff_ms = BACKOFF_MAX_MS;
+		worker_disconnect(w, NULL);
+		return;
 	}
 
-	res = PQprepare(w->conn, STMT_NAME, STMT_SQL, 1, (const Oid[]) {BYTEAARRAYOID});
-	found = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	res = await_result(w, PQsendPrepare(w->conn, STMT_NAME, STMT_SQL, 1,
+										(const Oid[]) {BYTEAARRAYOID}),
+					   "prepare");
+	if (res == NULL)
+		return;
+	found = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!found)
 		log_msg(LOG_ERROR, "could not prepare receive_batch", "worker=%d error=%s",
-				w->id, log_quote(q, sizeof(q), PQerrorMessage(w->conn)));
+				w->id, log_quote(q, sizeof(q), PQresultErrorMessage(res)));
 	PQclear(res);
 	if (!found)
-		goto fail;
-
-	pthread_mutex_lock(&w->cancel_lock);
-	w->cancel = PQgetCancel(w->conn);
-	pthread_mutex_unlock(&w->cancel_lock);
+	{
+		w->backoff_ms = BACKOFF_MAX_MS;
+		worker_disconnect(w, NULL);
+		return;
+	}
 
 	if (w->ever_up)
 		metrics_reconnect();
@@ -205,14 +291,6 @@ worker_connect(Worker *w)
 	w->backoff_ms = BACKOFF_MIN_MS;
 	w->last_used = mono_now();
 	set_up(w, true);
-	return;
-
-fail:
-	PQfinish(w->conn);
-	w->conn = NULL;
-	/* a missing extension is not fixed by hammering: use the long backoff */
-	w->backoff_ms = BACKOFF_MAX_MS;
-	worker_disconnect(w, NULL);
 }
 
 static void
@@ -304,6 +382,39 @@ apply_row(Delivery **batch, int n, PGresult *res, int row, long *counts)
 	counts[d->outcome]++;
 }
 
+static void *
+cancel_main(void *arg)
+{
+	PGcancel   *cancel = arg;
+	char		err[256];
+
+	/* waits as long as the server does not answer: nobody joins this thread */
+	PQcancel(cancel, err, sizeof(err));
+	PQfreeCancel(cancel);
+	return NULL;
+}
+
+/*
+ * Ask the server to cancel what this worker's connection runs, without
+ * waiting for it: PQcancel opens a connection of its own and blocks until
+ * the server has read the request, which a hung server never does.
+ */
+static void
+send_cancel(Worker *w)
+{
+	PGcancel   *cancel = PQgetCancel(w->conn);
+	pthread_attr_t attr;
+	pthread_t	thread;
+
+	if (cancel == NULL)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, cancel_main, cancel) != 0)
+		PQfreeCancel(cancel);
+	pthread_attr_destroy(&attr);
+}
+
 static void
 run_batch(Worker *w, Delivery **batch, int n)
 {
@@ -311,8 +422,10 @@ run_batch(Worker *w, Delivery **batch, int n)
 	int			lengths[1];
 	const int	formats[1] = {1};
 	size_t		len;
-	PGresult   *res;
+	PGresult   *res = NULL;
+	PgWait		wr = PGWAIT_BROKEN;
 	double		t0;
+	double		deadline;
 	long		counts[OUTCOME_COUNT] = {0};
 	char		q[512];
 
@@ -326,10 +439,22 @@ run_batch(Worker *w, Delivery **batch, int n)
 	lengths[0] = (int) len;
 
 	t0 = mono_now();
-	res = PQexecPrepared(w->conn, STMT_NAME, 1, values, lengths, formats, 0);
+	deadline = t0 + config.db_timeout_ms / 1000.0;
+	if (PQsendQueryPrepared(w->conn, STMT_NAME, 1, values, lengths, formats, 0))
+	{
+		wr = pgwait(w->conn, deadline, &abandon, &res);
+		if (wr == PGWAIT_STOPPED)
+		{
+			/* shutdown timed out: the server's own error for a cancel, if it comes */
+			send_cancel(w);
+			if (deadline > mono_now() + CANCEL_GRACE_S)
+				deadline = mono_now() + CANCEL_GRACE_S;
+			wr = pgwait(w->conn, deadline, NULL, &res);
+		}
+	}
 	w->last_used = mono_now();
 
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 4)
+	if (wr == PGWAIT_DONE && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 4)
 	{
 		int			rows = PQntuples(res);
 
@@ -349,13 +474,15 @@ run_batch(Worker *w, Delivery **batch, int n)
 	else
 	{
 		metrics_batch(n, 0, 0);
-		if (PQstatus(w->conn) != CONNECTION_OK)
+		if (wr == PGWAIT_TIMEOUT)
+			worker_timed_out(w, "a batch");
+		else if (wr != PGWAIT_DONE || PQstatus(w->conn) != CONNECTION_OK)
 			worker_disconnect(w, PQerrorMessage(w->conn));
 		else if (w->last_used - w->last_error_log >= 1.0)
 		{
 			log_msg(LOG_ERROR, "receive_batch failed", "worker=%d size=%d suppressed=%ld error=%s",
 					w->id, n, w->errors_unlogged,
-					log_quote(q, sizeof(q), res ? PQresultErrorMessage(res) : PQerrorMessage(w->conn)));
+					log_quote(q, sizeof(q), PQresultErrorMessage(res)));
 			w->last_error_log = w->last_used;
 			w->errors_unlogged = 0;
 		}
@@ -369,18 +496,18 @@ run_batch(Worker *w, Delivery **batch, int n)
 static void
 probe(Worker *w)
 {
-	PGresult   *res = PQexec(w->conn, "SELECT to_regprocedure('jimo.receive_batch(bytea[])') IS NOT NULL");
+	PGresult   *res = await_result(w, PQsendQuery(w->conn, "SELECT to_regprocedure('jimo.receive_batch(bytea[])') IS NOT NULL"),
+								   "a probe");
 
 	w->last_used = mono_now();
-	if (PQstatus(w->conn) != CONNECTION_OK)
-		worker_disconnect(w, PQerrorMessage(w->conn));
-	else if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-			 strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-	{
-		/* extension dropped under us: start over, which logs why */
-		PQclear(res);
-		worker_disconnect(w, "jimo.receive_batch(bytea[]) is gone");
+	if (res == NULL)
 		return;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+		strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+	{
+		/* error or extension dropped under us: start over, which logs why */
+		worker_disconnect(w, PQstatus(w->conn) != CONNECTION_OK ? PQerrorMessage(w->conn) :
+						  "jimo.receive_batch(bytea[]) is gone");
 	}
 	PQclear(res);
 }
@@ -441,9 +568,46 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* Our connection defaults, then the user's conninfo, which wins. */
+static void
+build_conninfo(void)
+{
+	int			n = 0;
+
+	snprintf(user_timeout, sizeof(user_timeout), "%d", config.db_timeout_ms);
+	/* libpq counts whole seconds and takes 2 as its least */
+	snprintf(connect_timeout, sizeof(connect_timeout), "%d",
+			 config.db_timeout_ms < 2000 ? 2 : (config.db_timeout_ms + 999) / 1000);
+
+	conn_keys[n] = "keepalives";
+	conn_vals[n++] = "1";
+	conn_keys[n] = "keepalives_idle";
+	conn_vals[n++] = "10";
+	conn_keys[n] = "keepalives_interval";
+	conn_vals[n++] = "5";
+	conn_keys[n] = "keepalives_count";
+	conn_vals[n++] = "3";
+	conn_keys[n] = "tcp_user_timeout";
+	conn_vals[n++] = user_timeout;
+	/* an explicit keyword would hide PGCONNECT_TIMEOUT, which is the user's */
+	if (getenv("PGCONNECT_TIMEOUT") == NULL)
+	{
+		conn_keys[n] = "connect_timeout";
+		conn_vals[n++] = connect_timeout;
+	}
+	/* with expand_dbname, a conninfo here overrides the keywords before it */
+	conn_keys[n] = "dbname";
+	conn_vals[n++] = config.dsn;
+	conn_keys[n] = "fallback_application_name";
+	conn_vals[n++] = "jimo-receiver";
+	conn_keys[n] = NULL;
+	conn_vals[n] = NULL;
+}
+
 int
 db_start(void)
 {
+	build_conninfo();
 	nworkers = config.db_connections;
 	workers = calloc((size_t) nworkers, sizeof(Worker));
 	if (workers == NULL)
@@ -454,7 +618,6 @@ db_start(void)
 
 		w->id = i + 1;
 		w->backoff_ms = BACKOFF_MIN_MS;
-		pthread_mutex_init(&w->cancel_lock, NULL);
 		w->batch = calloc((size_t) config.batch_max, sizeof(Delivery *));
 		if (w->batch == NULL || pthread_create(&w->thread, NULL, worker_main, w) != 0)
 		{
@@ -466,25 +629,14 @@ db_start(void)
 }
 
 /*
- * Shutdown took too long: interrupt batches still running in the server
- * and answer whatever is still queued 503 without trying.  The caller
- * repeats this while workers are busy, since a batch sent just after a
- * cancel request would not see it.
+ * Shutdown took too long: workers cancel the batches they have running
+ * (waiting at most CANCEL_GRACE_S for the server to confirm, then dropping
+ * the connection) and answer whatever is still queued 503 without trying.
  */
 void
-db_cancel_all(void)
+db_abandon(void)
 {
 	__atomic_store_n(&abandon, true, __ATOMIC_RELEASE);
-	for (int i = 0; i < nworkers; i++)
-	{
-		Worker	   *w = &workers[i];
-		char		err[256];
-
-		pthread_mutex_lock(&w->cancel_lock);
-		if (w->cancel)
-			PQcancel(w->cancel, err, sizeof(err));
-		pthread_mutex_unlock(&w->cancel_lock);
-	}
 }
 
 void
@@ -495,7 +647,6 @@ db_join(void)
 		pthread_join(workers[i].thread, NULL);
 		free(workers[i].batch);
 		free(workers[i].param);
-		pthread_mutex_destroy(&workers[i].cancel_lock);
 	}
 	free(workers);
 	workers = NULL;

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 extern int	db_start(void);
-extern void db_cancel_all(void);
+extern void db_abandon(void);
 extern void db_join(void);
 
 /* workers whose connection worked last time it was used */

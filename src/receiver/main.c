@@ -14,7 +14,8 @@
  *
  * Steps 2 and 3 are bounded by --shutdown-timeout; past it, running
  * batches are cancelled, so their requests are answered 503, never lost
- * silently.
+ * silently.  A worker waits at most a second for its cancel to be
+ * confirmed, so a hung database cannot hold the shutdown either.
  *
  *-------------------------------------------------------------------------
  */
@@ -67,7 +68,6 @@ main(int argc, char **argv)
 	bool		exit_now;
 	int			rc;
 	double		deadline;
-	double		next_cancel = 0;
 	bool		cancelled = false;
 
 	rc = config_parse(argc, argv, &exit_now);
@@ -107,10 +107,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_msg(LOG_INFO, "listening", "listen=\"%s\" ops_listen=\"%s\" path=\"%s\" auth=%s batch_max=%d "
-			"batch_wait_ms=%d db_connections=%d http_threads=%d max_body=%zu",
+			"batch_wait_ms=%d db_connections=%d db_timeout_ms=%d http_threads=%d max_body=%zu",
 			config.listen, config.ops_listen ? config.ops_listen : "off", config.path,
 			config.open ? "open" : "secret", config.batch_max, config.batch_wait_ms,
-			config.db_connections, config.http_threads, config.max_body);
+			config.db_connections, config.db_timeout_ms, config.http_threads, config.max_body);
 
 	while (sigwait(&sigs, &sig) != 0)
 		;
@@ -134,14 +134,12 @@ main(int argc, char **argv)
 		/* past the deadline, only slow uploads (never suspended) may remain */
 		if (db_idle && cancelled && mono_now() > deadline + 1)
 			break;
-		if (mono_now() > deadline && mono_now() > next_cancel)
+		if (mono_now() > deadline && !cancelled)
 		{
-			if (!cancelled)
-				log_msg(LOG_WARN, "shutdown timeout: cancelling running batches",
-						"inflight=%d queued=%d", http_inflight(), queue_depth());
-			db_cancel_all();
+			log_msg(LOG_WARN, "shutdown timeout: cancelling running batches",
+					"inflight=%d queued=%d", http_inflight(), queue_depth());
+			db_abandon();
 			cancelled = true;
-			next_cancel = mono_now() + 0.5;
 		}
 		sleep_ms(10);
 	}

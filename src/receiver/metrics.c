@@ -40,6 +40,7 @@ static unsigned long commit_sum_us;
 
 static unsigned long reconnects;
 static unsigned long queue_full;
+static unsigned long db_timeouts;
 
 void
 metrics_request(unsigned int status)
@@ -89,6 +90,12 @@ void
 metrics_queue_full(void)
 {
 	ADD(queue_full, 1);
+}
+
+void
+metrics_db_timeout(void)
+{
+	ADD(db_timeouts, 1);
 }
 
 typedef struct Buf
@@ -189,6 +196,9 @@ metrics_render(size_t *len, int queue_depth, int db_connected, int db_workers)
 	bprintf(&b, "# HELP jimo_receiver_queue_full_total Deliveries refused because the queue was full.\n"
 			"# TYPE jimo_receiver_queue_full_total counter\n"
 			"jimo_receiver_queue_full_total %lu\n", GET(queue_full));
+	bprintf(&b, "# HELP jimo_receiver_db_timeouts_total Database round trips given up after --db-timeout (connection dropped).\n"
+			"# TYPE jimo_receiver_db_timeouts_total counter\n"
+			"jimo_receiver_db_timeouts_total %lu\n", GET(db_timeouts));
 	bprintf(&b, "# HELP jimo_receiver_queue_depth Deliveries waiting for a database worker.\n"
 			"# TYPE jimo_receiver_queue_depth gauge\n"
 			"jimo_receiver_queue_depth %d\n", queue_depth);

@@ -23,6 +23,7 @@ extern void metrics_event(EventOutcome outcome, long n);
 extern void metrics_batch(int size, double commit_seconds, int ok);
 extern void metrics_reconnect(void);
 extern void metrics_queue_full(void);
+extern void metrics_db_timeout(void);
 
 /* Renders the Prometheus text format; the caller frees the result. */
 extern char *metrics_render(size_t *len, int queue_depth, int db_connected,

@@ -92,7 +92,7 @@ ops_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			return ops_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n");
 		if (!db_ready())
 			return ops_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-							"database unreachable or jimo_webhooks extension missing\n");
+							"database unreachable, not answering, or jimo_webhooks extension missing\n");
 		return ops_text(conn, MHD_HTTP_OK, "ready\n");
 	}
 	{

@@ -15,7 +15,7 @@ check "says how to give one" grep -q -- "--secret-file" "$RECV_WORK/nosecret.err
 is "$?" 0 "--help exits 0"
 missing_flags=0
 for flag in --listen --ops-listen --dsn --path --secret-file --open --batch-max --batch-wait-ms \
-    --db-connections --queue-max --max-body --max-connections --max-per-ip \
+    --db-connections --db-timeout --queue-max --max-body --max-connections --max-per-ip \
     --idle-timeout --request-timeout; do
     if ! grep -q -- "$flag " "$RECV_WORK/help.out"; then
         echo "# --help lacks $flag"
@@ -24,6 +24,9 @@ for flag in --listen --ops-listen --dsn --path --secret-file --open --batch-max 
 done
 is "$missing_flags" 0 "--help documents every flag"
 check "--help names the environment variables" grep -q JIMO_RECEIVER_OPS_LISTEN "$RECV_WORK/help.out"
+"$RECV_BIN" --db-timeout 2x --open >/dev/null 2>"$RECV_WORK/baddur.err"
+is "$?" 2 "a malformed duration is refused"
+check "and the message says what a duration looks like" grep -q "like 10s or 500ms" "$RECV_WORK/baddur.err"
 
 recv_start || { ok 1 "receiver starts"; done_testing; }
 check "readyz turns 200 once the database is reached" recv_wait_ready
@@ -106,6 +109,7 @@ check "metrics: events by outcome" grep -q '^jimo_receiver_events_total{outcome=
 check "metrics: batch size histogram" grep -q '^jimo_receiver_batch_size_count [1-9]' "$RECV_WORK/metrics"
 check "metrics: commit latency histogram" grep -q '^jimo_receiver_commit_seconds_bucket{le="+Inf"} [1-9]' "$RECV_WORK/metrics"
 check "metrics: reconnects" grep -q '^jimo_receiver_db_reconnects_total 0$' "$RECV_WORK/metrics"
+check "metrics: database timeouts" grep -q '^jimo_receiver_db_timeouts_total 0$' "$RECV_WORK/metrics"
 
 # --- 503 + Retry-After: queue full while the database is blocked ---
 # A lock on jimo.events holds the one worker's batch; the next delivery fills the queue
