@@ -16,6 +16,7 @@ OBJS = \
 	src/event.o \
 	src/extract.o \
 	src/facts.o \
+	src/funnel.o \
 	src/journeys.o \
 	src/payload.o \
 	src/steps.o \
