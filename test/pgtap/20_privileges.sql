@@ -27,10 +27,13 @@ SELECT plan(
     + 5 + 1                                     -- writer calls + what they stored
     + 5 * (SELECT count(*)::int FROM jimo_tables)   -- writer: no table access
     + 2                                         -- writer: retry_rejected, catalog
+    + 2                                         -- writer: no funnels
     + (SELECT count(*)::int FROM jimo_tables) + 1   -- reader selects
     + 6                                         -- reader: no calls, no truncate
+    + 3                                         -- reader: funnels
     + 2                                         -- reader: catalog
     + 7                                         -- PUBLIC
+    + 2                                         -- PUBLIC: no funnels
 );
 
 -- Roles
@@ -87,6 +90,10 @@ SELECT throws_ok(format('TRUNCATE jimo.%I CASCADE', tablename), '42501', NULL,
 FROM jimo_tables ORDER BY tablename;
 SELECT throws_ok('SELECT * FROM jimo.retry_rejected()', '42501', NULL,
                  'jimo_writer cannot call jimo.retry_rejected() (an admin task)');
+SELECT throws_ok($$SELECT jimo.window_funnel('1 day', now(), true)$$, '42501', NULL,
+                 'jimo_writer cannot call jimo.window_funnel (it only ingests)');
+SELECT throws_ok($$SELECT * FROM jimo.event_funnel('1 day', 'tour.started')$$, '42501', NULL,
+                 'jimo_writer cannot call jimo.event_funnel');
 RESET ROLE;
 SELECT is_empty(
     $$SELECT c.relname || ' ' || p.priv FROM pg_class c
@@ -116,6 +123,17 @@ SELECT throws_ok($$SELECT * FROM jimo.ingest(pg_temp.body(10))$$, '42501', NULL,
                  'jimo_reader cannot call jimo.ingest(text)');
 SELECT throws_ok('TRUNCATE jimo.events CASCADE', '42501', NULL,
                  'jimo_reader cannot truncate jimo.events');
+SELECT is((SELECT ARRAY[jimo.window_funnel('1 day', occurred_at, name = 'tour.started'),
+                        jimo.window_funnel('1 day', 'strict_order', occurred_at, name = 'tour.started')]
+           FROM jimo.events), ARRAY[1, 1],
+          'jimo_reader can call jimo.window_funnel, with and without a mode');
+SELECT results_eq($$SELECT step, jimers FROM jimo.event_funnel('1 day', 'tour.started', 'tour.completed')$$,
+                  $$VALUES (1, 1::bigint), (2, 0::bigint)$$,
+                  'jimo_reader can call jimo.event_funnel (it reads jimo.events as the reader)');
+SELECT results_eq($$SELECT step, jimers FROM jimo.experience_event_funnel(
+                        '0814ae77-568d-41c0-912a-0b4c63dc03ff', '1 day', 'tour.started')$$,
+                  $$VALUES (1, 1::bigint)$$,
+                  'jimo_reader can call jimo.experience_event_funnel');
 RESET ROLE;
 SELECT is_empty(
     $$SELECT c.relname || ' ' || p.priv FROM pg_class c
@@ -144,6 +162,10 @@ SELECT throws_ok('SELECT * FROM jimo.events', '42501', NULL,
                  'PUBLIC cannot select from jimo.events');
 SELECT throws_ok('SELECT * FROM jimo.rejected', '42501', NULL,
                  'PUBLIC cannot select from jimo.rejected');
+SELECT throws_ok($$SELECT jimo.window_funnel('1 day', now(), true)$$, '42501', NULL,
+                 'PUBLIC cannot call jimo.window_funnel');
+SELECT throws_ok($$SELECT * FROM jimo.event_funnel('1 day', 'tour.started')$$, '42501', NULL,
+                 'PUBLIC cannot call jimo.event_funnel');
 RESET ROLE;
 SELECT is_empty(
     $$SELECT p.oid::regprocedure::text FROM pg_proc p
