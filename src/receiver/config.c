@@ -80,9 +80,14 @@ static const OptSpec opts[] = {
 	{"max-header", "JIMO_RECEIVER_MAX_HEADER", OPT_SIZE, &config.max_header, 4096, 1L << 24, "BYTES",
 	"memory per connection for request line and headers (default 32768)"},
 	{"max-connections", "JIMO_RECEIVER_MAX_CONNECTIONS", OPT_INT, &config.max_connections, 1, 1000000, "N",
-	"concurrent connections (default 1000)"},
+	"concurrent connections (default 1000); above 90% of it, each new one\n"
+	"closes the oldest connection that has not proved the secret"},
 	{"max-per-ip", "JIMO_RECEIVER_MAX_PER_IP", OPT_INT, &config.max_per_ip, 0, 1000000, "N",
-	"concurrent connections from one address; 0 = no limit (default 512)"},
+	"concurrent connections from one address; 0 = no limit (default 64;\n"
+	"use 0 behind a reverse proxy: all connections come from its address)"},
+	{"head-timeout", "JIMO_RECEIVER_HEAD_TIMEOUT", OPT_DURATION, &config.head_timeout_ms, 100, 3600 * 1000, "DURATION",
+	"close a connection that sends no whole request head within this time\n"
+	"of its accept or of its previous answer (default 10s)"},
 	{"idle-timeout", "JIMO_RECEIVER_IDLE_TIMEOUT", OPT_INT, &config.idle_timeout, 1, 86400, "SECONDS",
 	"close a connection silent for this long (default 30)"},
 	{"request-timeout", "JIMO_RECEIVER_REQUEST_TIMEOUT", OPT_INT, &config.request_timeout, 1, 86400, "SECONDS",
@@ -267,7 +272,8 @@ config_parse(int argc, char **argv, bool *exit_now)
 	config.max_body = 1024 * 1024;
 	config.max_header = 32 * 1024;
 	config.max_connections = 1000;
-	config.max_per_ip = 512;
+	config.max_per_ip = 64;
+	config.head_timeout_ms = 10000;
 	config.idle_timeout = 30;
 	config.request_timeout = 60;
 	config.http_threads = 2;

@@ -35,6 +35,7 @@ typedef struct ReceiverConfig
 	int			max_connections;
 	int			max_per_ip;
 	int			idle_timeout;	/* seconds without traffic */
+	int			head_timeout_ms;	/* accept (or last answer) to complete head */
 	int			request_timeout;	/* seconds to receive one whole body */
 	int			http_threads;
 	int			retry_after;	/* seconds, sent with every 503 */

@@ -16,7 +16,10 @@
  * of the body is read -- then body size as it arrives, then the queue.
  *
  * This listener serves the webhook path only; health and metrics are on
- * their own listener (ops.c), so that they need not be public.
+ * their own listener (ops.c), so that they need not be public.  Every
+ * connection is tracked in conns.c, which bounds the time to send a
+ * request head and keeps slow clients without the secret from taking the
+ * room real deliveries need.
  *
  *-------------------------------------------------------------------------
  */
@@ -31,6 +34,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "conns.h"
 #include "db.h"
 #include "http.h"
 #include "listen.h"
@@ -204,6 +208,8 @@ begin_webhook(struct MHD_Connection *conn, Request *r, const char *method,
 	if (!auth_check(conn, path_secret))
 		return reply_json(conn, r, 401, "{\"status\":\"error\",\"error\":\"missing or wrong secret\"}\n",
 						  NULL);
+	/* from here on this connection is a sender's, never closed to make room */
+	conns_trust(conn);
 	if (__atomic_load_n(&shutting_down, __ATOMIC_RELAXED))
 		return reply_json(conn, r, 503, "{\"status\":\"unavailable\",\"error\":\"shutting down\"}\n",
 						  NULL);
@@ -328,6 +334,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 			return MHD_NO;
 		*con_cls = r;
 		__atomic_add_fetch(&inflight, 1, __ATOMIC_RELAXED);
+		conns_request_begins(conn);
 		r->started = mono_now();
 		r->route = route_of(url, &path_secret);
 		if (config.access_log)
@@ -368,6 +375,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	Request    *r = *con_cls;
 
 	(void) cls;
+	/* the connection now waits for its next request head, on the clock */
+	conns_request_ends(conn);
 	if (r == NULL)
 		return;
 
@@ -411,8 +420,12 @@ http_start(void)
 	struct MHD_OptionItem ops[16];
 	int			n = 0;
 
-	if (ai == NULL)
+	if (ai == NULL || !conns_start())
+	{
+		if (ai)
+			freeaddrinfo(ai);
 		return false;
+	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	snprintf(retry_after, sizeof(retry_after), "%d", config.retry_after);
@@ -432,12 +445,14 @@ http_start(void)
 	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
 									 MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 									 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+									 MHD_OPTION_NOTIFY_CONNECTION, conns_notify, NULL,
 									 MHD_OPTION_ARRAY, ops,
 									 MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (daemon_handle == NULL)
 	{
 		log_msg(LOG_ERROR, "could not start the HTTP server", "listen=\"%s\"", config.listen);
+		conns_stop();
 		return false;
 	}
 	return true;
@@ -473,6 +488,7 @@ http_stop(void)
 	if (daemon_handle)
 		MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;
+	conns_stop();
 	/* MHD leaves a quiesced listen socket to us, to close after the stop */
 	if (quiesced_socket != MHD_INVALID_SOCKET)
 		close(quiesced_socket);

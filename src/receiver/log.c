@@ -5,6 +5,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -111,17 +112,49 @@ log_msg(LogLevel level, const char *msg, const char *fmt,...)
 	}
 }
 
+/*
+ * libmicrohttpd logs each connection a client drops or we cut mid-request,
+ * so a crowd of slow clients would flood the log through it: at most
+ * MHD_LINES_PER_SECOND of its lines per second, and the next line written
+ * says how many were left out.
+ */
+#define MHD_LINES_PER_SECOND 5
+
 void
 log_mhd(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static time_t window;
+	static int	lines;
+	static long suppressed;
+	long		left_out = 0;
+	time_t		now = time(NULL);
 	char		buf[512];
 	char		q[600];
 	size_t		n;
 
 	(void) cls;
+	pthread_mutex_lock(&lock);
+	if (now != window)
+	{
+		window = now;
+		lines = 0;
+	}
+	if (lines >= MHD_LINES_PER_SECOND)
+	{
+		suppressed++;
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	lines++;
+	left_out = suppressed;
+	suppressed = 0;
+	pthread_mutex_unlock(&lock);
+
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	log_msg(LOG_WARN, "libmicrohttpd", "detail=%s", log_quote(q, sizeof(q), buf));
+	log_msg(LOG_WARN, "libmicrohttpd", "detail=%s suppressed=%ld", log_quote(q, sizeof(q), buf),
+			left_out);
 }

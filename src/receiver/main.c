@@ -107,10 +107,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_msg(LOG_INFO, "listening", "listen=\"%s\" ops_listen=\"%s\" path=\"%s\" auth=%s batch_max=%d "
-			"batch_wait_ms=%d db_connections=%d db_timeout_ms=%d http_threads=%d max_body=%zu",
+			"batch_wait_ms=%d db_connections=%d db_timeout_ms=%d http_threads=%d max_body=%zu "
+			"max_connections=%d max_per_ip=%d head_timeout_ms=%d",
 			config.listen, config.ops_listen ? config.ops_listen : "off", config.path,
 			config.open ? "open" : "secret", config.batch_max, config.batch_wait_ms,
-			config.db_connections, config.db_timeout_ms, config.http_threads, config.max_body);
+			config.db_connections, config.db_timeout_ms, config.http_threads, config.max_body,
+			config.max_connections, config.max_per_ip, config.head_timeout_ms);
 
 	while (sigwait(&sigs, &sig) != 0)
 		;

@@ -42,6 +42,9 @@ static unsigned long reconnects;
 static unsigned long queue_full;
 static unsigned long db_timeouts;
 
+static const char *const cut_names[] = {"head_timeout", "crowded_out"};
+static unsigned long conn_cuts[CUT_COUNT];
+
 void
 metrics_request(unsigned int status)
 {
@@ -96,6 +99,12 @@ void
 metrics_db_timeout(void)
 {
 	ADD(db_timeouts, 1);
+}
+
+void
+metrics_conn_cut(ConnCut why)
+{
+	ADD(conn_cuts[why], 1);
 }
 
 typedef struct Buf
@@ -155,7 +164,7 @@ histogram(Buf *b, const char *name, const double *bounds, size_t nb,
 }
 
 char *
-metrics_render(size_t *len, int queue_depth, int db_connected, int db_workers)
+metrics_render(size_t *len, const MetricsGauges *g)
 {
 	Buf			b = {malloc(4096), 0, 4096};
 
@@ -199,15 +208,23 @@ metrics_render(size_t *len, int queue_depth, int db_connected, int db_workers)
 	bprintf(&b, "# HELP jimo_receiver_db_timeouts_total Database round trips given up after --db-timeout (connection dropped).\n"
 			"# TYPE jimo_receiver_db_timeouts_total counter\n"
 			"jimo_receiver_db_timeouts_total %lu\n", GET(db_timeouts));
+	bprintf(&b, "# HELP jimo_receiver_connections_cut_total Connections the receiver closed, by reason.\n"
+			"# TYPE jimo_receiver_connections_cut_total counter\n");
+	for (int i = 0; i < CUT_COUNT; i++)
+		bprintf(&b, "jimo_receiver_connections_cut_total{reason=\"%s\"} %lu\n",
+				cut_names[i], GET(conn_cuts[i]));
+	bprintf(&b, "# HELP jimo_receiver_connections_open Connections open on the webhook listener.\n"
+			"# TYPE jimo_receiver_connections_open gauge\n"
+			"jimo_receiver_connections_open %d\n", g->connections_open);
 	bprintf(&b, "# HELP jimo_receiver_queue_depth Deliveries waiting for a database worker.\n"
 			"# TYPE jimo_receiver_queue_depth gauge\n"
-			"jimo_receiver_queue_depth %d\n", queue_depth);
+			"jimo_receiver_queue_depth %d\n", g->queue_depth);
 	bprintf(&b, "# HELP jimo_receiver_db_connections_up Database workers with a working connection.\n"
 			"# TYPE jimo_receiver_db_connections_up gauge\n"
-			"jimo_receiver_db_connections_up %d\n", db_connected);
+			"jimo_receiver_db_connections_up %d\n", g->db_connected);
 	bprintf(&b, "# HELP jimo_receiver_db_connections Database workers configured.\n"
 			"# TYPE jimo_receiver_db_connections gauge\n"
-			"jimo_receiver_db_connections %d\n", db_workers);
+			"jimo_receiver_db_connections %d\n", g->db_workers);
 
 	*len = b.len;
 	return b.data;

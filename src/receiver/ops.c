@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "config.h"
+#include "conns.h"
 #include "db.h"
 #include "http.h"
 #include "listen.h"
@@ -96,9 +97,14 @@ ops_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return ops_text(conn, MHD_HTTP_OK, "ready\n");
 	}
 	{
+		MetricsGauges g = {
+			.queue_depth = queue_depth(),
+			.db_connected = db_connected(),
+			.db_workers = config.db_connections,
+			.connections_open = conns_open(),
+		};
 		size_t		len;
-		char	   *text = metrics_render(&len, queue_depth(), db_connected(),
-										  config.db_connections);
+		char	   *text = metrics_render(&len, &g);
 
 		if (text == NULL)
 			return MHD_NO;

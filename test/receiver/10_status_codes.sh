@@ -16,7 +16,7 @@ is "$?" 0 "--help exits 0"
 missing_flags=0
 for flag in --listen --ops-listen --dsn --path --secret-file --open --batch-max --batch-wait-ms \
     --db-connections --db-timeout --queue-max --max-body --max-connections --max-per-ip \
-    --idle-timeout --request-timeout; do
+    --head-timeout --idle-timeout --request-timeout; do
     if ! grep -q -- "$flag " "$RECV_WORK/help.out"; then
         echo "# --help lacks $flag"
         missing_flags=$((missing_flags + 1))
@@ -110,6 +110,9 @@ check "metrics: batch size histogram" grep -q '^jimo_receiver_batch_size_count [
 check "metrics: commit latency histogram" grep -q '^jimo_receiver_commit_seconds_bucket{le="+Inf"} [1-9]' "$RECV_WORK/metrics"
 check "metrics: reconnects" grep -q '^jimo_receiver_db_reconnects_total 0$' "$RECV_WORK/metrics"
 check "metrics: database timeouts" grep -q '^jimo_receiver_db_timeouts_total 0$' "$RECV_WORK/metrics"
+check "metrics: open connections" grep -q '^jimo_receiver_connections_open [0-9]' "$RECV_WORK/metrics"
+check "metrics: connections cut" grep -q '^jimo_receiver_connections_cut_total{reason="head_timeout"} 0$' \
+    "$RECV_WORK/metrics"
 
 # --- 503 + Retry-After: queue full while the database is blocked ---
 # A lock on jimo.events holds the one worker's batch; the next delivery fills the queue
