@@ -158,6 +158,11 @@ is "$RECV_STATUS" 0 "SIGTERM: exit status 0"
 
 # --- --ops-listen off: no second listener ---
 recv_start --ops-listen off
+# no /readyz to wait for: the log says when a worker is connected
+for ((i = 0; i < 100; i++)); do
+    grep -q 'msg="database connected"' "$RECV_LOG" && break
+    sleep 0.1
+done
 post "$RECV_URL" --data-binary @"$example"
 is "$CODE" 200 "with --ops-listen off deliveries are stored"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$RECV_OPS_BASE/healthz")" 000 "and nothing listens for health checks"
