@@ -84,8 +84,8 @@ static bool abandon;			/* shutdown timed out: no more batches */
  * override each of them) so that a dead peer is noticed by the kernel too:
  * keepalives on an idle connection, tcp_user_timeout for data the server
  * never acknowledges, connect_timeout for a server that accepts and says
- * nothing.  All three are ignored on unix sockets, where --db-timeout alone
- * does the job.
+ * nothing.  The first two are ignored on unix sockets, where the deadline
+ * of each round trip (--db-timeout) does their job.
  */
 #define NKEYS 9
 static const char *conn_keys[NKEYS];
