@@ -73,8 +73,6 @@
 #include "common/int.h"
 #include "common/int128.h"
 #include "fmgr.h"
-#include "lib/stringinfo.h"
-#include "libpq/pqformat.h"
 #include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -123,27 +121,25 @@ typedef struct FunnelEvent
  */
 typedef struct FunnelState
 {
-	bool		have_params;
-	int64		window;			/* microseconds, > 0 */
-	int			flags;			/* FM_* */
+	FunnelEvent *events;
+	int			nevents;
+	int			maxevents;
+	uint32		next_row;
 	int			nsteps;			/* 0 until a row brings a steps array */
+	int			flags;			/* FM_* */
+	bool		have_params;
+	/* strict_order only: what can still interrupt the chain (see above) */
+	bool		have_first;
+	bool		have_break;
+	int64		first_ts;		/* earliest row matching step 1 */
+	int64		break_ts;		/* a row matching no step, after first_ts */
+	int64		window;			/* microseconds, > 0 */
 	Interval	window_arg;		/* as given, to check later rows cheaply */
 	char	   *mode_arg;		/* as given (NULL for the form without mode) */
 	int			mode_len;
-
-	/* strict_order only: what can still interrupt the chain (see above) */
-	bool		have_first;
-	int64		first_ts;		/* earliest row matching step 1 */
-	bool		have_break;
-	int64		break_ts;		/* a row matching no step, after first_ts */
-
-	uint32		next_row;
-	int			nevents;
-	int			maxevents;
-	FunnelEvent *events;
 } FunnelState;
 
-/* serialized: the header below, then nevents FunnelEvents as they are */
+/* at most this many rows per group: the serialized state must fit a bytea */
 #define FUNNEL_MAX_EVENTS \
 	((int) ((MaxAllocSize - VARHDRSZ - 64) / sizeof(FunnelEvent)))
 
@@ -445,7 +441,8 @@ funnel_make_room(FunnelState *st, MemoryContext aggcxt)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("jimo.window_funnel: more than %d matching rows in one group",
 						FUNNEL_MAX_EVENTS)));
-	newmax = st->maxevents < 8 ? 8 : Min(st->maxevents * 2, FUNNEL_MAX_EVENTS);
+	/* most jimers have a few matching rows: start small */
+	newmax = st->maxevents < 4 ? 4 : Min(st->maxevents * 2, FUNNEL_MAX_EVENTS);
 	if (st->events == NULL)
 		st->events = MemoryContextAlloc(aggcxt, newmax * sizeof(FunnelEvent));
 	else
@@ -1099,72 +1096,94 @@ jimo_window_funnel_combine(PG_FUNCTION_ARGS)
 }
 
 /*
- * Only ever read back by a backend of the same server (a parallel worker's
- * state going to the leader), so the entries travel in their native layout.
+ * The state as bytes: this header, then nevents FunnelEvents.  Only ever read
+ * back by a backend of the same server (a parallel worker's state going to
+ * the leader), so everything travels in its native layout, in one palloc of
+ * the exact size: one per group and worker.
  */
+typedef struct FunnelWire
+{
+	int64		window;
+	int64		first_ts;
+	int64		break_ts;
+	int32		flags;
+	int32		nsteps;
+	uint32		next_row;
+	int32		nevents;
+	bool		have_params;
+	bool		have_first;
+	bool		have_break;
+} FunnelWire;
+
 Datum
 jimo_window_funnel_serialize(PG_FUNCTION_ARGS)
 {
 	FunnelState *st;
-	StringInfoData buf;
+	FunnelWire	w;
+	Size		evbytes;
+	bytea	   *b;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "jimo.window_funnel serialize function called in non-aggregate context");
 	st = (FunnelState *) PG_GETARG_POINTER(0);
 
-	pq_begintypsend(&buf);
-	pq_sendint8(&buf, st->have_params);
-	pq_sendint64(&buf, st->window);
-	pq_sendint32(&buf, st->flags);
-	pq_sendint32(&buf, st->nsteps);
-	pq_sendint8(&buf, st->have_first);
-	pq_sendint64(&buf, st->first_ts);
-	pq_sendint8(&buf, st->have_break);
-	pq_sendint64(&buf, st->break_ts);
-	pq_sendint32(&buf, st->next_row);
-	pq_sendint32(&buf, st->nevents);
-	if (st->nevents > 0)
-		pq_sendbytes(&buf, (const char *) st->events, st->nevents * sizeof(FunnelEvent));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	memset(&w, 0, sizeof(w));	/* no uninitialized padding in the bytes */
+	w.window = st->window;
+	w.first_ts = st->first_ts;
+	w.break_ts = st->break_ts;
+	w.flags = st->flags;
+	w.nsteps = st->nsteps;
+	w.next_row = st->next_row;
+	w.nevents = st->nevents;
+	w.have_params = st->have_params;
+	w.have_first = st->have_first;
+	w.have_break = st->have_break;
+
+	evbytes = (Size) st->nevents * sizeof(FunnelEvent);
+	b = palloc(VARHDRSZ + sizeof(FunnelWire) + evbytes);
+	SET_VARSIZE(b, VARHDRSZ + sizeof(FunnelWire) + evbytes);
+	memcpy(VARDATA(b), &w, sizeof(FunnelWire));
+	if (evbytes > 0)
+		memcpy(VARDATA(b) + sizeof(FunnelWire), st->events, evbytes);
+	PG_RETURN_BYTEA_P(b);
 }
 
 Datum
 jimo_window_funnel_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *b;
-	StringInfoData buf;
+	FunnelWire	w;
 	FunnelState *st;
+	Size		len;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "jimo.window_funnel deserialize function called in non-aggregate context");
 	b = PG_GETARG_BYTEA_PP(0);
-
-	/* read in place; pq_getmsg* only move the cursor */
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	len = VARSIZE_ANY_EXHDR(b);
+	if (len < sizeof(FunnelWire))
+		elog(ERROR, "jimo.window_funnel: corrupt serialized state");
+	memcpy(&w, VARDATA_ANY(b), sizeof(FunnelWire));
+	if (w.nevents < 0 || w.nevents > FUNNEL_MAX_EVENTS ||
+		len != sizeof(FunnelWire) + (Size) w.nevents * sizeof(FunnelEvent))
+		elog(ERROR, "jimo.window_funnel: corrupt serialized state");
 
 	st = palloc0(sizeof(FunnelState));
-	st->have_params = pq_getmsgbyte(&buf) != 0;
-	st->window = pq_getmsgint64(&buf);
-	st->flags = pq_getmsgint(&buf, 4);
-	st->nsteps = pq_getmsgint(&buf, 4);
-	st->have_first = pq_getmsgbyte(&buf) != 0;
-	st->first_ts = pq_getmsgint64(&buf);
-	st->have_break = pq_getmsgbyte(&buf) != 0;
-	st->break_ts = pq_getmsgint64(&buf);
-	st->next_row = pq_getmsgint(&buf, 4);
-	st->nevents = pq_getmsgint(&buf, 4);
-	if (st->nevents < 0 || st->nevents > FUNNEL_MAX_EVENTS ||
-		(size_t) (buf.len - buf.cursor) != st->nevents * sizeof(FunnelEvent))
-		elog(ERROR, "jimo.window_funnel: corrupt serialized state");
-	st->maxevents = st->nevents;
-	if (st->nevents > 0)
+	st->have_params = w.have_params;
+	st->window = w.window;
+	st->flags = w.flags;
+	st->nsteps = w.nsteps;
+	st->have_first = w.have_first;
+	st->first_ts = w.first_ts;
+	st->have_break = w.have_break;
+	st->break_ts = w.break_ts;
+	st->next_row = w.next_row;
+	st->nevents = w.nevents;
+	st->maxevents = w.nevents;
+	if (w.nevents > 0)
 	{
-		st->events = palloc(st->nevents * sizeof(FunnelEvent));
-		pq_copymsgbytes(&buf, (char *) st->events, st->nevents * sizeof(FunnelEvent));
+		st->events = palloc(w.nevents * sizeof(FunnelEvent));
+		memcpy(st->events, VARDATA_ANY(b) + sizeof(FunnelWire),
+			   w.nevents * sizeof(FunnelEvent));
 	}
-	pq_getmsgend(&buf);
 	PG_RETURN_POINTER(st);
 }

@@ -559,11 +559,14 @@ COMMENT ON FUNCTION jimo.window_funnel_deserialize(bytea, internal) IS
 'Deserialization function of jimo.window_funnel (bytes back to a state)';
 
 -- The final function leaves the state as it is (READ_ONLY, the default), so
--- the aggregate also works as a window function.
+-- the aggregate also works as a window function.  SSPACE is the state of a
+-- group with a few matching rows (about 250 bytes), so that the planner's
+-- memory estimate lets it hash many groups (it assumes far more otherwise).
 CREATE AGGREGATE jimo.window_funnel(funnel_window interval, ts timestamptz,
     VARIADIC steps boolean[]) (
     SFUNC = jimo.window_funnel_transition,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = jimo.window_funnel_final,
     FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = jimo.window_funnel_combine,
@@ -578,6 +581,7 @@ CREATE AGGREGATE jimo.window_funnel(funnel_window interval, mode text, ts timest
     VARIADIC steps boolean[]) (
     SFUNC = jimo.window_funnel_transition,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = jimo.window_funnel_final,
     FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = jimo.window_funnel_combine,
