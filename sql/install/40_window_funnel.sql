@@ -155,23 +155,3 @@ AS $$
 $$;
 COMMENT ON FUNCTION jimo.event_funnel(interval, text[]) IS
 'Ordered funnel over jimo.events, one row per step: jimers who reached at least that step (event name = step_events[i]) in order, every step within funnel_window after their step 1 (jimo.window_funnel, default mode), and the share of step 1 and of the step before; e.g. event_funnel(''7 days'', ''tour.completed'', ''survey.completed'')';
-
--- Readers may run funnels; writers only ingest.  The roles are created by
--- 90_privileges.sql, which runs after this file, so make sure they exist
--- first (roles are cluster-wide: only when missing).  90_privileges.sql then
--- revokes every function of the schema from PUBLIC, these included.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'jimo_writer') THEN
-        CREATE ROLE jimo_writer NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'jimo_reader') THEN
-        CREATE ROLE jimo_reader NOLOGIN;
-    END IF;
-END
-$$;
-GRANT EXECUTE ON FUNCTION jimo.window_funnel(interval, timestamptz, boolean[]),
-    jimo.window_funnel(interval, text, timestamptz, boolean[]),
-    jimo.event_funnel(interval, text[]),
-    jimo.experience_event_funnel(uuid, interval, text[])
-    TO jimo_reader;

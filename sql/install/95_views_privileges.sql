@@ -8,3 +8,10 @@
 GRANT EXECUTE ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.first_completion_after_start(uuid, uuid, timestamptz, timestamptz, timestamptz, integer) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.tag_names(jsonb) TO jimo_reader;
+
+-- Readers may run the ordered funnels (40_window_funnel.sql); writers only ingest.
+GRANT EXECUTE ON FUNCTION jimo.window_funnel(interval, timestamptz, boolean[]),
+    jimo.window_funnel(interval, text, timestamptz, boolean[]),
+    jimo.event_funnel(interval, text[]),
+    jimo.experience_event_funnel(uuid, interval, text[])
+    TO jimo_reader;

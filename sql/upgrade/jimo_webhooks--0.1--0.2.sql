@@ -667,16 +667,6 @@ COMMENT ON FUNCTION jimo.event_funnel(interval, text[]) IS
 -- 90_privileges.sql, which runs after this file, so make sure they exist
 -- first (roles are cluster-wide: only when missing).  90_privileges.sql then
 -- revokes every function of the schema from PUBLIC, these included.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'jimo_writer') THEN
-        CREATE ROLE jimo_writer NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'jimo_reader') THEN
-        CREATE ROLE jimo_reader NOLOGIN;
-    END IF;
-END
-$$;
 GRANT EXECUTE ON FUNCTION jimo.window_funnel(interval, timestamptz, boolean[]),
     jimo.window_funnel(interval, text, timestamptz, boolean[]),
     jimo.event_funnel(interval, text[]),
