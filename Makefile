@@ -19,6 +19,7 @@ OBJS = \
 	src/funnel.o \
 	src/journeys.o \
 	src/payload.o \
+	src/rollups.o \
 	src/steps.o \
 	src/store.o
 

@@ -30,6 +30,7 @@
 #include "entities.h"
 #include "facts.h"
 #include "journeys.h"
+#include "rollups.h"
 #include "steps.h"
 
 /* longest error text kept per rejected body */
@@ -305,6 +306,7 @@ write_events(JimoUnique *uniq, int n)
 	jimo_store_events(uniq, n);
 	write_facts_and_journeys(uniq, n);
 	jimo_steps_write(uniq, n);
+	jimo_rollups_write(uniq, n);
 	for (k = 0; k < JIMO_NENTITIES; k++)
 		write_entities(uniq, n, (JimoEntityKind) k);
 }

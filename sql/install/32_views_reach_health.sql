@@ -37,44 +37,29 @@ COMMENT ON COLUMN jimo.experience_reach.views IS 'Distinct *.seen events (redeli
 COMMENT ON COLUMN jimo.experience_reach.first_seen_at IS 'First time anyone saw it';
 COMMENT ON COLUMN jimo.experience_reach.last_seen_at IS 'Latest time anyone saw it';
 
--- Per-day counts need each *.seen event's time, which journeys do not keep:
--- this view reads jimo.events (keeping only its *.seen rows).
+-- From the daily rollup jimo.seen_days (one row per UTC day, experience and
+-- jimer): a filter on day becomes a range of its primary key. New jimers are
+-- those whose first view ever (jimo.journeys) is on that day: one primary-key
+-- probe of journeys per row read.
 CREATE VIEW jimo.experience_reach_daily AS
-WITH seen AS (
-    SELECT e.experience_uid,
-           e.occurred_at::date AS day,
-           count(DISTINCT e.jimer_uid) AS unique_jimers,
-           count(*) AS views,
-           min(e.occurred_at) AS first_seen_at,
-           max(e.occurred_at) AS last_seen_at,
-           min(split_part(e.name, '.', 1)) AS prefix
-    FROM jimo.events e
-    WHERE e.name LIKE '%.seen' AND e.name NOT LIKE '%.%.%' AND e.jimer_uid IS NOT NULL
-    GROUP BY 1, 2
-),
-newcomers AS (
-    SELECT experience_uid, first_seen_at::date AS day, count(*) AS new_jimers
-    FROM jimo.journeys
-    WHERE first_seen_at IS NOT NULL
-    GROUP BY 1, 2
-)
 SELECT
-    coalesce(s.day, nc.day) AS day,
-    coalesce(s.experience_uid, nc.experience_uid) AS experience_uid,
-    coalesce(upper(x.type), upper(s.prefix)) AS type,
+    s.day,
+    s.experience_uid,
+    coalesce(upper(x.type), upper(min(s.event_prefix) COLLATE "default")) AS type,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
-    coalesce(s.unique_jimers, 0) AS unique_jimers,
-    coalesce(s.views, 0) AS views,
-    coalesce(nc.new_jimers, 0) AS new_jimers,
-    s.first_seen_at,
-    s.last_seen_at
-FROM seen s
-FULL JOIN newcomers nc ON nc.experience_uid = s.experience_uid AND nc.day = s.day
-LEFT JOIN jimo.experiences x ON x.uid = coalesce(s.experience_uid, nc.experience_uid);
+    count(*) AS unique_jimers,
+    sum(s.views) AS views,
+    count(*) FILTER (WHERE (j.first_seen_at AT TIME ZONE 'UTC')::date = s.day) AS new_jimers,
+    min(s.first_seen_at) AS first_seen_at,
+    max(s.last_seen_at) AS last_seen_at
+FROM jimo.seen_days s
+JOIN jimo.journeys j ON j.experience_uid = s.experience_uid AND j.jimer_uid = s.jimer_uid
+LEFT JOIN jimo.experiences x ON x.uid = s.experience_uid
+GROUP BY s.day, s.experience_uid, x.type, x.title, x.is_deleted;
 
-COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per day on which the experience was seen (session TimeZone), counted like jimo.journeys counts them (distinct *.seen events of a jimer). Journeys keep no per-day detail, so this view reads jimo.events: slower than the others on a large table';
-COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'Day of the *.seen events (session TimeZone)';
+COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_days, so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
+COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'UTC day of the *.seen events';
 COMMENT ON COLUMN jimo.experience_reach_daily.experience_uid IS 'The hint, banner or other seen experience';
 COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case)';
 COMMENT ON COLUMN jimo.experience_reach_daily.title IS 'Title (latest snapshot)';

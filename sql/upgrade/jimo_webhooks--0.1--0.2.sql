@@ -685,3 +685,70 @@ REVOKE ALL ON FUNCTION
     jimo.experience_event_funnel(uuid, interval, text[]),
     jimo.event_funnel(interval, text[])
     FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Daily rollup of *.seen events, filled from the events already stored (the
+-- same events and the same folding as src/rollups.c), so that
+-- experience_reach_daily no longer reads every row of jimo.events.
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.seen_days (
+    day              date NOT NULL,
+    experience_uid   uuid NOT NULL,
+    jimer_uid        uuid NOT NULL,
+    views            integer NOT NULL,
+    first_seen_at    timestamptz NOT NULL,
+    last_seen_at     timestamptz NOT NULL,
+    event_prefix     text COLLATE "C" NOT NULL,
+    PRIMARY KEY (day, experience_uid, jimer_uid)
+) WITH (fillfactor = 90);
+COMMENT ON TABLE jimo.seen_days IS 'One row per UTC day, experience and jimer with *.seen events (the events jimo.journeys counts as views), maintained at ingest';
+COMMENT ON COLUMN jimo.seen_days.day IS 'UTC day of the events';
+COMMENT ON COLUMN jimo.seen_days.views IS 'Distinct *.seen events of the jimer that day';
+COMMENT ON COLUMN jimo.seen_days.first_seen_at IS 'First of them';
+COMMENT ON COLUMN jimo.seen_days.last_seen_at IS 'Latest of them';
+COMMENT ON COLUMN jimo.seen_days.event_prefix IS 'Event name prefix (hint, banner, ...): the type when the experience object carries none';
+
+INSERT INTO jimo.seen_days (day, experience_uid, jimer_uid, views, first_seen_at, last_seen_at, event_prefix)
+SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, e.experience_uid, e.jimer_uid, count(*),
+       min(e.occurred_at), max(e.occurred_at), min(split_part(e.name, '.', 1) COLLATE "C")
+FROM jimo.events e
+WHERE e.name LIKE '%.seen' AND e.name !~ '^[^.]*\.(step|task)\.seen$'
+  AND e.experience_uid IS NOT NULL AND e.jimer_uid IS NOT NULL
+GROUP BY 1, 2, 3;
+
+SELECT pg_catalog.pg_extension_config_dump('jimo.seen_days', '');
+GRANT SELECT ON jimo.seen_days TO jimo_reader;
+
+-- From the daily rollup jimo.seen_days (one row per UTC day, experience and
+-- jimer): a filter on day becomes a range of its primary key. New jimers are
+-- those whose first view ever (jimo.journeys) is on that day: one primary-key
+-- probe of journeys per row read.
+CREATE OR REPLACE VIEW jimo.experience_reach_daily AS
+SELECT
+    s.day,
+    s.experience_uid,
+    coalesce(upper(x.type), upper(min(s.event_prefix) COLLATE "default")) AS type,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    count(*) AS unique_jimers,
+    sum(s.views) AS views,
+    count(*) FILTER (WHERE (j.first_seen_at AT TIME ZONE 'UTC')::date = s.day) AS new_jimers,
+    min(s.first_seen_at) AS first_seen_at,
+    max(s.last_seen_at) AS last_seen_at
+FROM jimo.seen_days s
+JOIN jimo.journeys j ON j.experience_uid = s.experience_uid AND j.jimer_uid = s.jimer_uid
+LEFT JOIN jimo.experiences x ON x.uid = s.experience_uid
+GROUP BY s.day, s.experience_uid, x.type, x.title, x.is_deleted;
+
+COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_days, so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
+COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'UTC day of the *.seen events';
+COMMENT ON COLUMN jimo.experience_reach_daily.experience_uid IS 'The hint, banner or other seen experience';
+COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case)';
+COMMENT ON COLUMN jimo.experience_reach_daily.title IS 'Title (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach_daily.is_deleted IS 'True once the experience was deleted';
+COMMENT ON COLUMN jimo.experience_reach_daily.unique_jimers IS 'Distinct jimers who saw it that day';
+COMMENT ON COLUMN jimo.experience_reach_daily.views IS 'Distinct *.seen events that day';
+COMMENT ON COLUMN jimo.experience_reach_daily.new_jimers IS 'Jimers who saw it for the first time ever that day (summed over days: unique_jimers of experience_reach)';
+COMMENT ON COLUMN jimo.experience_reach_daily.first_seen_at IS 'First view of the day';
+COMMENT ON COLUMN jimo.experience_reach_daily.last_seen_at IS 'Latest view of the day';

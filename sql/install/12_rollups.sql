@@ -1,0 +1,25 @@
+-------------------------------------------------------------------------------
+-- Daily rollups, kept current at ingest (src/rollups.c) like journeys: every
+-- column is a min, max or count over stored events, so redeliveries and
+-- arrival order change nothing. Per-day views read these by a range of days
+-- instead of reading every row of jimo.events. Days are UTC days: a rollup
+-- fixes its day boundaries when it is written, and a fixed zone is what lets
+-- a date filter become a range of the primary key (which starts with day).
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.seen_days (
+    day              date NOT NULL,
+    experience_uid   uuid NOT NULL,
+    jimer_uid        uuid NOT NULL,
+    views            integer NOT NULL,
+    first_seen_at    timestamptz NOT NULL,
+    last_seen_at     timestamptz NOT NULL,
+    event_prefix     text COLLATE "C" NOT NULL,
+    PRIMARY KEY (day, experience_uid, jimer_uid)
+) WITH (fillfactor = 90);
+COMMENT ON TABLE jimo.seen_days IS 'One row per UTC day, experience and jimer with *.seen events (the events jimo.journeys counts as views), maintained at ingest';
+COMMENT ON COLUMN jimo.seen_days.day IS 'UTC day of the events';
+COMMENT ON COLUMN jimo.seen_days.views IS 'Distinct *.seen events of the jimer that day';
+COMMENT ON COLUMN jimo.seen_days.first_seen_at IS 'First of them';
+COMMENT ON COLUMN jimo.seen_days.last_seen_at IS 'Latest of them';
+COMMENT ON COLUMN jimo.seen_days.event_prefix IS 'Event name prefix (hint, banner, ...): the type when the experience object carries none';
