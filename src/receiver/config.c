@@ -49,9 +49,17 @@ static char *log_level_name;
 static const OptSpec opts[] = {
 	{"listen", "JIMO_RECEIVER_LISTEN", OPT_STRING, &config.listen, 0, 0, "HOST:PORT",
 	"address Jimo posts to (default 127.0.0.1:8080; [::1]:8080 for IPv6)"},
+	{"tls-cert", "JIMO_RECEIVER_TLS_CERT", OPT_STRING, &config.tls_cert, 0, 0, "FILE",
+	"serve HTTPS on --listen with this PEM certificate chain (leaf first;\n"
+	"TLS 1.2 and 1.3 only); with --tls-key. SIGHUP reads both files again:\n"
+	"new connections get the new certificate, open ones go on; a pair that\n"
+	"does not load is logged and the old one stays"},
+	{"tls-key", "JIMO_RECEIVER_TLS_KEY", OPT_STRING, &config.tls_key, 0, 0, "FILE",
+	"PEM private key of --tls-cert (not encrypted; keep it 0600)"},
 	{"ops-listen", "JIMO_RECEIVER_OPS_LISTEN", OPT_STRING, &config.ops_listen, 0, 0, "HOST:PORT",
 	"address of /healthz, /readyz and /metrics, or off\n"
-	"(default 127.0.0.1:8081; the webhook address answers 404 for them)"},
+	"(default 127.0.0.1:8081; always plain HTTP; the webhook address\n"
+	"answers 404 for them)"},
 	{"dsn", "JIMO_RECEIVER_DSN", OPT_STRING, &config.dsn, 0, 0, "CONNINFO",
 	"libpq connection string or URI (default: the PG* environment variables)"},
 	{"path", "JIMO_RECEIVER_PATH", OPT_STRING, &config.path, 0, 0, "PATH",
@@ -130,9 +138,12 @@ usage(void)
 	}
 	printf("  %-30s show this help and exit\n", "--help");
 	printf("  %-30s show the version and exit\n\n", "--version");
-	printf("Endpoints: POST PATH[/SECRET] on --listen; GET /healthz, /readyz, /metrics on\n"
-		   "--ops-listen. The secret is never logged. JIMO_RECEIVER_SECRET holds it when no\n"
-		   "file is given.\n");
+	printf("Endpoints: POST PATH[/SECRET] on --listen (HTTPS with --tls-cert); GET /healthz,\n"
+		   "/readyz, /metrics on --ops-listen. The secret is never logged.\n"
+		   "JIMO_RECEIVER_SECRET holds it when no file is given.\n\n"
+		   "Signals: SIGTERM/SIGINT answer what is in flight and exit 0; SIGHUP reloads\n"
+		   "the TLS certificate and key. With $NOTIFY_SOCKET set (systemd Type=notify),\n"
+		   "READY=1 is sent once both listeners accept connections.\n");
 }
 
 static int
@@ -341,6 +352,23 @@ config_parse(int argc, char **argv, bool *exit_now)
 		return 2;
 	}
 
+	/* empty means unset, so that an EnvironmentFile can leave them blank */
+	if (config.tls_cert && config.tls_cert[0] == '\0')
+	{
+		free(config.tls_cert);
+		config.tls_cert = NULL;
+	}
+	if (config.tls_key && config.tls_key[0] == '\0')
+	{
+		free(config.tls_key);
+		config.tls_key = NULL;
+	}
+	if ((config.tls_cert == NULL) != (config.tls_key == NULL))
+	{
+		fprintf(stderr, "jimo-receiver: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+
 	if (strcmp(config.ops_listen, "off") == 0 || config.ops_listen[0] == '\0')
 	{
 		free(config.ops_listen);
@@ -389,6 +417,8 @@ config_free(void)
 {
 	free(config.listen);
 	free(config.ops_listen);
+	free(config.tls_cert);
+	free(config.tls_key);
 	free(config.dsn);
 	free(config.path);
 	if (config.secret)

@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RECEIVER_VERSION "0.1"
+#define RECEIVER_VERSION "0.2"
 
 typedef struct ReceiverConfig
 {
 	char	   *listen;			/* host:port to bind for webhooks */
 	char	   *ops_listen;		/* host:port for health and metrics; NULL = off */
+	char	   *tls_cert;		/* PEM chain for HTTPS on --listen; NULL = plain HTTP */
+	char	   *tls_key;		/* PEM private key of tls_cert */
 	char	   *dsn;			/* libpq conninfo; NULL means PG* variables */
 	char	   *path;			/* webhook path, no trailing slash */
 	char	   *secret;			/* NULL only when open */

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
+#include "tls.h"
 
 typedef enum ConnState
 {
@@ -56,6 +57,7 @@ typedef struct Conn
 	double		since;			/* accepted, or its last request answered */
 	ConnState	state;
 	bool		cut;			/* shut down by us; MHD will close it */
+	void	   *tls;			/* certificate generation it may use (tls.c) */
 } Conn;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -129,10 +131,12 @@ conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		c = calloc(1, sizeof(Conn));
 		if (c == NULL || ci == NULL)
 		{
-			/* untracked: unprotected, but served */
+			/* untracked: unprotected, but served; its certificate is kept */
 			free(c);
+			tls_conn_pin();
 			return;
 		}
+		c->tls = tls_conn_hold();
 		c->fd = ci->connect_fd;
 		c->state = CONN_WAITING;
 		pthread_mutex_lock(&lock);
@@ -159,6 +163,7 @@ conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 	if (!c->cut)
 		nlive--;
 	pthread_mutex_unlock(&lock);
+	tls_conn_release(c->tls);
 	free(c);
 	*socket_context = NULL;
 }

@@ -15,6 +15,10 @@
  * secret (401), shutdown (503), declared size (413) -- all before a byte
  * of the body is read -- then body size as it arrives, then the queue.
  *
+ * With --tls-cert the listener speaks HTTPS only (TLS 1.2 and 1.3); the
+ * certificate comes from tls.c through a per-handshake callback, so that
+ * SIGHUP can replace it without touching the daemon or open connections.
+ *
  * This listener serves the webhook path only; health and metrics are on
  * their own listener (ops.c), so that they need not be public.  Every
  * connection is tracked in conns.c, which bounds the time to send a
@@ -41,6 +45,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
+#include "tls.h"
 
 typedef enum Route
 {
@@ -428,6 +433,19 @@ http_start(void)
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (tls_enabled())
+	{
+		if (MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES)
+		{
+			log_msg(LOG_ERROR, "this libmicrohttpd has no HTTPS certificate callback (built without GnuTLS?)", NULL);
+			freeaddrinfo(ai);
+			conns_stop();
+			return false;
+		}
+		flags |= MHD_USE_TLS;
+		ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *) tls_cert_callback};
+		ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) TLS_PRIORITIES};
+	}
 	snprintf(retry_after, sizeof(retry_after), "%d", config.retry_after);
 
 	ops[n++] = (struct MHD_OptionItem) {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) config.max_header, NULL};

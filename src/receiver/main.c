@@ -5,7 +5,8 @@
  *
  * Threads: libmicrohttpd's event-loop threads (--http-threads), database
  * workers (--db-connections, one PGconn each), and this main thread, which
- * only waits for SIGTERM/SIGINT and then shuts down in order:
+ * waits for signals: SIGHUP reloads the TLS certificate (tls.c), and
+ * SIGTERM/SIGINT shut down in order:
  *
  *	 1. stop accepting connections and refuse new deliveries (503);
  *	 2. let the workers store what is queued and answer it;
@@ -31,8 +32,10 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "ops.h"
 #include "queue.h"
+#include "tls.h"
 
 static void
 sleep_ms(int ms)
@@ -88,9 +91,16 @@ main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	raise_fd_limit();
+	/* a certificate that does not load is a configuration error: before anything starts */
+	if (tls_enabled() && !tls_init())
+	{
+		config_free();
+		return 1;
+	}
 	queue_init(config.queue_max);
 	if (db_start() != 0)
 	{
@@ -103,19 +113,38 @@ main(int argc, char **argv)
 		ops_stop();
 		queue_close();
 		db_join();
+		tls_free();
 		config_free();
 		return 1;
 	}
-	log_msg(LOG_INFO, "listening", "listen=\"%s\" ops_listen=\"%s\" path=\"%s\" auth=%s batch_max=%d "
+	log_msg(LOG_INFO, "listening", "listen=\"%s\" tls=%s ops_listen=\"%s\" path=\"%s\" auth=%s batch_max=%d "
 			"batch_wait_ms=%d db_connections=%d db_timeout_ms=%d http_threads=%d max_body=%zu "
 			"max_connections=%d max_per_ip=%d head_timeout_ms=%d",
-			config.listen, config.ops_listen ? config.ops_listen : "off", config.path,
+			config.listen, tls_enabled() ? "on" : "off",
+			config.ops_listen ? config.ops_listen : "off", config.path,
 			config.open ? "open" : "secret", config.batch_max, config.batch_wait_ms,
 			config.db_connections, config.db_timeout_ms, config.http_threads, config.max_body,
 			config.max_connections, config.max_per_ip, config.head_timeout_ms);
 
-	while (sigwait(&sigs, &sig) != 0)
-		;
+	/* both listeners accept connections now (systemd Type=notify) */
+	notify_systemd("READY=1");
+
+	for (;;)
+	{
+		while (sigwait(&sigs, &sig) != 0)
+			;
+		if (sig != SIGHUP)
+			break;
+		if (!tls_enabled())
+		{
+			log_msg(LOG_INFO, "SIGHUP: nothing to reload (no --tls-cert)", NULL);
+			continue;
+		}
+		notify_systemd("RELOADING=1");
+		tls_reload();
+		notify_systemd("READY=1");
+	}
+	notify_systemd("STOPPING=1");
 	log_msg(LOG_INFO, "shutting down", "signal=%s inflight=%d queued=%d",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT", http_inflight(), queue_depth());
 
@@ -148,6 +177,7 @@ main(int argc, char **argv)
 	db_join();
 	http_stop();
 	ops_stop();
+	tls_free();
 	log_msg(LOG_INFO, "stopped", "unanswered=%d", http_inflight());
 	config_free();
 	return 0;

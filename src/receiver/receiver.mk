@@ -5,9 +5,12 @@
 RECEIVER = src/receiver/jimo-receiver
 RECEIVER_SRCS = $(sort $(wildcard src/receiver/*.c))
 RECEIVER_OBJS = $(RECEIVER_SRCS:.c=.o)
+# RECEIVER_EXTRA_CFLAGS and RECEIVER_LDFLAGS are empty here; a packaging build
+# passes the distribution's hardening flags through them (src/packaging/debian/rules).
 RECEIVER_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread \
-	-I$(shell $(PG_CONFIG) --includedir)
-RECEIVER_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lmicrohttpd -lpq -lpthread
+	-I$(shell $(PG_CONFIG) --includedir) $(RECEIVER_EXTRA_CFLAGS)
+# GnuTLS directly, besides through libmicrohttpd: tls.c hands it the certificate
+RECEIVER_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lmicrohttpd -lgnutls -lpq -lpthread
 
 all: $(RECEIVER)
 
@@ -17,7 +20,7 @@ src/receiver/%.o: src/receiver/%.c $(wildcard src/receiver/*.h)
 	$(CC) $(RECEIVER_CFLAGS) -c -o $@ $<
 
 $(RECEIVER): $(RECEIVER_OBJS)
-	$(CC) $(RECEIVER_CFLAGS) -o $@ $^ $(RECEIVER_LIBS)
+	$(CC) $(RECEIVER_CFLAGS) $(RECEIVER_LDFLAGS) -o $@ $^ $(RECEIVER_LIBS)
 
 install: install-receiver
 .PHONY: install-receiver clean-receiver

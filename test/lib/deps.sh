@@ -46,6 +46,7 @@ wanted=(
     libmicrohttpd-dev                     # the receiver's HTTP server
     libpq-dev                             # the receiver's database client
     curl                                  # receiver tests post with it
+    openssl                               # receiver TLS tests make certificates with it
     wrk                                   # receiver benchmarks
     python3                               # generators and test helpers
 )

@@ -7,7 +7,14 @@
 #                           another, wait until the webhook listener answers; sets RECV_PID
 #                           RECV_PORT RECV_BASE RECV_URL RECV_LOG, and RECV_OPS_PORT
 #                           RECV_OPS_BASE (/healthz, /readyz, /metrics live there)
+#                           With RECV_TLS_CA set (a CA file, see tls_make_ca), the webhook
+#                           listener is expected to speak HTTPS: RECV_BASE is https://, and
+#                           the readiness probe and post() trust that CA (--cacert).
 #   recv_wait_ready [N]     wait until /readyz answers 200 (N tries, 0.1 s apart; 100)
+#   tls_make_ca NAME        a throwaway CA in $RECV_WORK: NAME.crt, NAME.key
+#   tls_make_cert NAME CA   a server certificate for 127.0.0.1 and localhost signed by CA:
+#                           NAME.crt (leaf, then the CA), NAME.key; prints its SHA-256
+#   tls_fingerprint PORT    SHA-256 of the certificate a new TLS connection to PORT gets
 #   recv_stop               SIGTERM and wait; sets RECV_STATUS to its exit status
 #   post URL [CURL ARGS]    POST the body given in CURL ARGS; sets CODE BODY HEADERS
 #   ok COND_STATUS DESC     TAP line from the exit status of the last command:  check ...
@@ -72,7 +79,11 @@ recv_start() {
     while [[ "$RECV_OPS_PORT" == "$RECV_PORT" ]]; do
         RECV_OPS_PORT="$(free_port)" || return 1
     done
-    RECV_BASE="http://127.0.0.1:$RECV_PORT"
+    if [[ -n "${RECV_TLS_CA:-}" ]]; then
+        RECV_BASE="https://127.0.0.1:$RECV_PORT"
+    else
+        RECV_BASE="http://127.0.0.1:$RECV_PORT"
+    fi
     RECV_OPS_BASE="http://127.0.0.1:$RECV_OPS_PORT"
     RECV_SECRET="t$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
     RECV_URL="$RECV_BASE/webhooks/jimo/$RECV_SECRET"
@@ -84,7 +95,7 @@ recv_start() {
     local i
     for ((i = 0; i < 300; i++)); do
         # any HTTP answer will do (404 here); the ops listener starts first
-        if curl -s -o /dev/null "$RECV_BASE/"; then
+        if curl -s -o /dev/null ${RECV_TLS_CA:+--cacert "$RECV_TLS_CA"} "$RECV_BASE/"; then
             return 0
         fi
         if ! kill -0 "$RECV_PID" 2>/dev/null; then
@@ -128,10 +139,37 @@ post() {
     shift
     local out
     out="$(curl -s -D "$RECV_WORK/headers" -w '\n%{http_code}' -X POST \
-        -H 'Content-Type: application/json' "$@" "$url")"
+        ${RECV_TLS_CA:+--cacert "$RECV_TLS_CA"} -H 'Content-Type: application/json' "$@" "$url")"
     CODE="${out##*$'\n'}"
     BODY="${out%$'\n'*}"
     HEADERS="$(tr -d '\r' <"$RECV_WORK/headers")"
+}
+
+tls_make_ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=jimo-receiver test CA $1" -keyout "$RECV_WORK/$1.key" \
+        -out "$RECV_WORK/$1.crt" 2>/dev/null
+}
+
+tls_make_cert() {
+    local name="$1" ca="$2"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+        -keyout "$RECV_WORK/$name.key" -out "$RECV_WORK/$name.csr" 2>/dev/null || return 1
+    printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+        "keyUsage=digitalSignature" "extendedKeyUsage=serverAuth" >"$RECV_WORK/$name.ext"
+    openssl x509 -req -in "$RECV_WORK/$name.csr" -CA "$RECV_WORK/$ca.crt" \
+        -CAkey "$RECV_WORK/$ca.key" -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+        -days 2 -extfile "$RECV_WORK/$name.ext" -out "$RECV_WORK/$name.leaf" 2>/dev/null || return 1
+    cat "$RECV_WORK/$name.leaf" "$RECV_WORK/$ca.crt" >"$RECV_WORK/$name.crt"
+    chmod 600 "$RECV_WORK/$name.key"
+    openssl x509 -in "$RECV_WORK/$name.leaf" -noout -fingerprint -sha256 | _tls_fp
+}
+
+_tls_fp() { sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'; }
+
+tls_fingerprint() {
+    openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null 2>/dev/null |
+        openssl x509 -noout -fingerprint -sha256 2>/dev/null | _tls_fp
 }
 
 ok() {
