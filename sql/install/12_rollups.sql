@@ -17,6 +17,8 @@ CREATE TABLE jimo.seen_days (
     event_prefix     text COLLATE "C" NOT NULL,
     PRIMARY KEY (day, experience_uid, jimer_uid)
 ) WITH (fillfactor = 90);
+-- "Did this jimer see it on an earlier day?" (new jimers per day) is one probe.
+CREATE INDEX seen_days_jimer_idx ON jimo.seen_days (experience_uid, jimer_uid, day);
 COMMENT ON TABLE jimo.seen_days IS 'One row per UTC day, experience and jimer with *.seen events (the events jimo.journeys counts as views), maintained at ingest';
 COMMENT ON COLUMN jimo.seen_days.day IS 'UTC day of the events';
 COMMENT ON COLUMN jimo.seen_days.views IS 'Distinct *.seen events of the jimer that day';

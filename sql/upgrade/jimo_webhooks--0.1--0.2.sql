@@ -709,6 +709,8 @@ COMMENT ON COLUMN jimo.seen_days.first_seen_at IS 'First of them';
 COMMENT ON COLUMN jimo.seen_days.last_seen_at IS 'Latest of them';
 COMMENT ON COLUMN jimo.seen_days.event_prefix IS 'Event name prefix (hint, banner, ...): the type when the experience object carries none';
 
+CREATE INDEX seen_days_jimer_idx ON jimo.seen_days (experience_uid, jimer_uid, day);
+
 INSERT INTO jimo.seen_days (day, experience_uid, jimer_uid, views, first_seen_at, last_seen_at, event_prefix)
 SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, e.experience_uid, e.jimer_uid, count(*),
        min(e.occurred_at), max(e.occurred_at), min(split_part(e.name, '.', 1) COLLATE "C")
@@ -722,8 +724,8 @@ GRANT SELECT ON jimo.seen_days TO jimo_reader;
 
 -- From the daily rollup jimo.seen_days (one row per UTC day, experience and
 -- jimer): a filter on day becomes a range of its primary key. New jimers are
--- those whose first view ever (jimo.journeys) is on that day: one primary-key
--- probe of journeys per row read.
+-- those with no earlier day in the rollup: one probe of seen_days_jimer_idx
+-- per row read, instead of reading all of jimo.journeys.
 CREATE OR REPLACE VIEW jimo.experience_reach_daily AS
 SELECT
     s.day,
@@ -733,11 +735,13 @@ SELECT
     coalesce(x.is_deleted, false) AS is_deleted,
     count(*) AS unique_jimers,
     sum(s.views) AS views,
-    count(*) FILTER (WHERE (j.first_seen_at AT TIME ZONE 'UTC')::date = s.day) AS new_jimers,
+    count(*) FILTER (WHERE NOT EXISTS (
+        SELECT FROM jimo.seen_days p
+        WHERE p.experience_uid = s.experience_uid AND p.jimer_uid = s.jimer_uid
+          AND p.day < s.day)) AS new_jimers,
     min(s.first_seen_at) AS first_seen_at,
     max(s.last_seen_at) AS last_seen_at
 FROM jimo.seen_days s
-JOIN jimo.journeys j ON j.experience_uid = s.experience_uid AND j.jimer_uid = s.jimer_uid
 LEFT JOIN jimo.experiences x ON x.uid = s.experience_uid
 GROUP BY s.day, s.experience_uid, x.type, x.title, x.is_deleted;
 
