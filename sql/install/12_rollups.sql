@@ -25,3 +25,22 @@ COMMENT ON COLUMN jimo.seen_days.views IS 'Distinct *.seen events of the jimer t
 COMMENT ON COLUMN jimo.seen_days.first_seen_at IS 'First of them';
 COMMENT ON COLUMN jimo.seen_days.last_seen_at IS 'Latest of them';
 COMMENT ON COLUMN jimo.seen_days.event_prefix IS 'Event name prefix (hint, banner, ...): the type when the experience object carries none';
+
+CREATE TABLE jimo.seen_day_totals (
+    day              date NOT NULL,
+    experience_uid   uuid NOT NULL,
+    unique_jimers    integer NOT NULL,
+    views            integer NOT NULL,
+    new_jimers       integer NOT NULL,
+    first_seen_at    timestamptz,
+    last_seen_at     timestamptz,
+    event_prefix     text COLLATE "C",
+    PRIMARY KEY (day, experience_uid)
+) WITH (fillfactor = 80);
+COMMENT ON TABLE jimo.seen_day_totals IS 'One row per UTC day and experience with *.seen events: what experience_reach_daily shows, maintained at ingest from jimo.seen_days';
+COMMENT ON COLUMN jimo.seen_day_totals.unique_jimers IS 'Jimers who saw it that day (rows of jimo.seen_days)';
+COMMENT ON COLUMN jimo.seen_day_totals.views IS 'Distinct *.seen events that day';
+COMMENT ON COLUMN jimo.seen_day_totals.new_jimers IS 'Jimers whose first day of seeing it is this day';
+COMMENT ON COLUMN jimo.seen_day_totals.first_seen_at IS 'First view of the day';
+COMMENT ON COLUMN jimo.seen_day_totals.last_seen_at IS 'Latest view of the day';
+COMMENT ON COLUMN jimo.seen_day_totals.event_prefix IS 'Smallest event name prefix (hint, banner, ...): the type when the experience object carries none';

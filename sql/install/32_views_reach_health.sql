@@ -37,30 +37,25 @@ COMMENT ON COLUMN jimo.experience_reach.views IS 'Distinct *.seen events (redeli
 COMMENT ON COLUMN jimo.experience_reach.first_seen_at IS 'First time anyone saw it';
 COMMENT ON COLUMN jimo.experience_reach.last_seen_at IS 'Latest time anyone saw it';
 
--- From the daily rollup jimo.seen_days (one row per UTC day, experience and
--- jimer): a filter on day becomes a range of its primary key. New jimers are
--- those with no earlier day in the rollup: one probe of seen_days_jimer_idx
--- per row read, instead of reading all of jimo.journeys.
+-- From the daily rollup jimo.seen_day_totals (one row per UTC day and
+-- experience, kept at ingest): a filter on day becomes a range of its primary
+-- key, and the view reads as many rows as it shows.
 CREATE VIEW jimo.experience_reach_daily AS
 SELECT
-    s.day,
-    s.experience_uid,
-    coalesce(upper(x.type), upper(min(s.event_prefix) COLLATE "default")) AS type,
+    t.day,
+    t.experience_uid,
+    coalesce(upper(x.type), upper(t.event_prefix COLLATE "default")) AS type,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
-    count(*) AS unique_jimers,
-    sum(s.views) AS views,
-    count(*) FILTER (WHERE NOT EXISTS (
-        SELECT FROM jimo.seen_days p
-        WHERE p.experience_uid = s.experience_uid AND p.jimer_uid = s.jimer_uid
-          AND p.day < s.day)) AS new_jimers,
-    min(s.first_seen_at) AS first_seen_at,
-    max(s.last_seen_at) AS last_seen_at
-FROM jimo.seen_days s
-LEFT JOIN jimo.experiences x ON x.uid = s.experience_uid
-GROUP BY s.day, s.experience_uid, x.type, x.title, x.is_deleted;
+    t.unique_jimers::bigint AS unique_jimers,
+    t.views::bigint AS views,
+    t.new_jimers::bigint AS new_jimers,
+    t.first_seen_at,
+    t.last_seen_at
+FROM jimo.seen_day_totals t
+LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
 
-COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_days, so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
+COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_day_totals (one row per day and experience), so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
 COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'UTC day of the *.seen events';
 COMMENT ON COLUMN jimo.experience_reach_daily.experience_uid IS 'The hint, banner or other seen experience';
 COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case)';

@@ -719,33 +719,58 @@ WHERE e.name LIKE '%.seen' AND e.name !~ '^[^.]*\.(step|task)\.seen$'
   AND e.experience_uid IS NOT NULL AND e.jimer_uid IS NOT NULL
 GROUP BY 1, 2, 3;
 
-SELECT pg_catalog.pg_extension_config_dump('jimo.seen_days', '');
-GRANT SELECT ON jimo.seen_days TO jimo_reader;
+CREATE TABLE jimo.seen_day_totals (
+    day              date NOT NULL,
+    experience_uid   uuid NOT NULL,
+    unique_jimers    integer NOT NULL,
+    views            integer NOT NULL,
+    new_jimers       integer NOT NULL,
+    first_seen_at    timestamptz,
+    last_seen_at     timestamptz,
+    event_prefix     text COLLATE "C",
+    PRIMARY KEY (day, experience_uid)
+) WITH (fillfactor = 80);
+COMMENT ON TABLE jimo.seen_day_totals IS 'One row per UTC day and experience with *.seen events: what experience_reach_daily shows, maintained at ingest from jimo.seen_days';
+COMMENT ON COLUMN jimo.seen_day_totals.unique_jimers IS 'Jimers who saw it that day (rows of jimo.seen_days)';
+COMMENT ON COLUMN jimo.seen_day_totals.views IS 'Distinct *.seen events that day';
+COMMENT ON COLUMN jimo.seen_day_totals.new_jimers IS 'Jimers whose first day of seeing it is this day';
+COMMENT ON COLUMN jimo.seen_day_totals.first_seen_at IS 'First view of the day';
+COMMENT ON COLUMN jimo.seen_day_totals.last_seen_at IS 'Latest view of the day';
+COMMENT ON COLUMN jimo.seen_day_totals.event_prefix IS 'Smallest event name prefix (hint, banner, ...): the type when the experience object carries none';
 
--- From the daily rollup jimo.seen_days (one row per UTC day, experience and
--- jimer): a filter on day becomes a range of its primary key. New jimers are
--- those with no earlier day in the rollup: one probe of seen_days_jimer_idx
--- per row read, instead of reading all of jimo.journeys.
+-- the totals of the rows just filled: a jimer is new on their first day
+INSERT INTO jimo.seen_day_totals (day, experience_uid, unique_jimers, views, new_jimers,
+                                  first_seen_at, last_seen_at, event_prefix)
+SELECT s.day, s.experience_uid, count(*), sum(s.views), count(*) FILTER (WHERE s.day = f.first_day),
+       min(s.first_seen_at), max(s.last_seen_at), min(s.event_prefix)
+FROM jimo.seen_days s
+JOIN (SELECT experience_uid, jimer_uid, min(day) AS first_day FROM jimo.seen_days GROUP BY 1, 2) f
+  ON f.experience_uid = s.experience_uid AND f.jimer_uid = s.jimer_uid
+GROUP BY s.day, s.experience_uid;
+
+SELECT pg_catalog.pg_extension_config_dump('jimo.seen_days', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.seen_day_totals', '');
+GRANT SELECT ON jimo.seen_days, jimo.seen_day_totals TO jimo_reader;
+
+-- From the daily rollup jimo.seen_day_totals (one row per UTC day and
+-- experience, kept at ingest): a filter on day becomes a range of its primary
+-- key, and the view reads as many rows as it shows.
 CREATE OR REPLACE VIEW jimo.experience_reach_daily AS
 SELECT
-    s.day,
-    s.experience_uid,
-    coalesce(upper(x.type), upper(min(s.event_prefix) COLLATE "default")) AS type,
+    t.day,
+    t.experience_uid,
+    coalesce(upper(x.type), upper(t.event_prefix COLLATE "default")) AS type,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
-    count(*) AS unique_jimers,
-    sum(s.views) AS views,
-    count(*) FILTER (WHERE NOT EXISTS (
-        SELECT FROM jimo.seen_days p
-        WHERE p.experience_uid = s.experience_uid AND p.jimer_uid = s.jimer_uid
-          AND p.day < s.day)) AS new_jimers,
-    min(s.first_seen_at) AS first_seen_at,
-    max(s.last_seen_at) AS last_seen_at
-FROM jimo.seen_days s
-LEFT JOIN jimo.experiences x ON x.uid = s.experience_uid
-GROUP BY s.day, s.experience_uid, x.type, x.title, x.is_deleted;
+    t.unique_jimers::bigint AS unique_jimers,
+    t.views::bigint AS views,
+    t.new_jimers::bigint AS new_jimers,
+    t.first_seen_at,
+    t.last_seen_at
+FROM jimo.seen_day_totals t
+LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
 
-COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_days, so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
+COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_day_totals (one row per day and experience), so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
 COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'UTC day of the *.seen events';
 COMMENT ON COLUMN jimo.experience_reach_daily.experience_uid IS 'The hint, banner or other seen experience';
 COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case)';

@@ -18,7 +18,7 @@ CREATE TABLE conc_staging (n bigserial, body text);
 \copy conc_staging (body) FROM '$work/events.jsonl' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
 SQL
 
-reset_sql="TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers, jimo.users, jimo.projects, jimo.journeys CASCADE"
+reset_sql="TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers, jimo.users, jimo.projects, jimo.journeys, jimo.seen_days, jimo.seen_day_totals CASCADE"
 # Session s gets every body but those with n % 4 = s - 1, in its own order, in
 # 8 calls of about 750 bodies, each call its own transaction as the receiver
 # does: the four sets overlap, every body goes to three sessions. (Sessions
@@ -37,6 +37,8 @@ SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT digest, name,
 SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT uid, title, state, is_draft, deleted_at, snapshot, first_event_at, state_at, state_rank, state_digest FROM jimo.experiences) t;
 SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT uid, identify_token, snapshot, first_event_at, state_at, state_rank, state_digest FROM jimo.jimers) t;
 SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM jimo.journeys t;
+SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM jimo.seen_days t;
+SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM jimo.seen_day_totals t;
 SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT e.digest, a.step_uid, a.answer_text, a.answer_number, a.answer_choices FROM jimo.survey_answers a JOIN jimo.events e ON e.id = a.event_id) t;
 SQL
 }

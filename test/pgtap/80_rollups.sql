@@ -9,7 +9,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(8);
+SELECT plan(9);
 
 -- 3000 *.seen events of 6 hints and banners by 150 jimers over 40 days (every
 -- fifth time lands within a minute of midnight UTC), one in ten delivered
@@ -90,9 +90,11 @@ SET LOCAL timezone = 'UTC';
 
 -- A second, in-order delivery of everything changes nothing.
 CREATE TEMP TABLE before AS SELECT * FROM jimo.seen_days;
+CREATE TEMP TABLE before_totals AS SELECT * FROM jimo.seen_day_totals;
 SELECT is((SELECT count(*) FROM jimo.receive_batch((SELECT array_agg(body ORDER BY body) FROM deliveries)) WHERE status <> 'duplicate'),
           0::bigint, 'redelivering everything gives only duplicates');
 SELECT set_eq('SELECT * FROM jimo.seen_days', 'SELECT * FROM before', 'and leaves the rollup as it was');
+SELECT set_eq('SELECT * FROM jimo.seen_day_totals', 'SELECT * FROM before_totals', 'and its daily totals');
 
 -- A filter on day is an index range on the rollup, not a scan of jimo.events.
 CREATE FUNCTION pg_temp.plan(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -103,8 +105,8 @@ BEGIN
 END $$;
 SET LOCAL enable_seqscan = off; -- a tiny table would rightly be scanned; ask for the plan it has at size
 SELECT matches(pg_temp.plan($$SELECT * FROM jimo.experience_reach_daily WHERE day BETWEEN '2025-03-10' AND '2025-03-16'$$),
-               '(?s)Index[^\n]*on seen_days.*Index Cond: \(\(day >= .*day <= ',
-               'WHERE day BETWEEN reads an index range of jimo.seen_days');
+               '(?s)Index[^\n]*on seen_day_totals.*Index Cond: \(\(day >= .*day <= ',
+               'WHERE day BETWEEN reads an index range of jimo.seen_day_totals');
 
 SELECT * FROM finish();
 ROLLBACK;
