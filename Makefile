@@ -49,6 +49,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
 	cat $^ > $@
 
 -include src/receiver/receiver.mk
+-include src/report/report.mk
 
 .PHONY: test run demo
 test:
