@@ -60,3 +60,10 @@ run:
 
 demo:
 	bash src/receiver/demo
+
+# Debian packages (postgresql-15-jimo-webhooks, jimo-receiver) with debhelper and
+# pg_buildext, left in $(DEB_OUT); the recipe is src/packaging/debian.
+DEB_OUT = build/deb
+.PHONY: deb
+deb:
+	bash src/packaging/build-deb.sh $(DEB_OUT)

@@ -45,10 +45,18 @@ wanted=(
     libtap-parser-sourcehandler-pgtap-perl # pg_prove
     libmicrohttpd-dev                     # the receiver's HTTP server
     libpq-dev                             # the receiver's database client
+    libgnutls28-dev                       # the receiver's TLS certificates (tls.c)
     curl                                  # receiver tests post with it
     openssl                               # receiver TLS tests make certificates with it
     wrk                                   # receiver benchmarks
     python3                               # generators and test helpers
+    dpkg-dev                              # make deb: dpkg-buildpackage
+    debhelper                             # make deb: dh
+    postgresql-server-dev-all             # make deb: pg_buildext, dh --with pgxs_loop
+    fakeroot                              # make deb as a non-root user
+    help2man                              # make deb: jimo-receiver's manual page
+    lintian                               # test/integration/packages.sh checks the packages
+    systemd                               # systemd-analyze verify/security on the unit
 )
 
 missing=()
