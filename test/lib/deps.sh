@@ -50,6 +50,7 @@ wanted=(
     openssl                               # receiver TLS tests make certificates with it
     wrk                                   # receiver benchmarks
     python3                               # generators and test helpers
+    chromium                              # renders jimo-report's page in its test
     dpkg-dev                              # make deb: dpkg-buildpackage
     debhelper                             # make deb: dh
     postgresql-server-dev-all             # make deb: pg_buildext, dh --with pgxs_loop
