@@ -62,8 +62,9 @@ daily_part(Report *r)
 		total += db_num(res, i, "views");
 	}
 	out_printf(r, "<h3>Views per %s</h3>\n", n > 0 ? db_str(res, 0, "grain") : "day");
-	out_scope(r, (r->from || r->to) ? "days of the *.seen events in the period" :
-			  "every day with a *.seen event", no_project);
+	/* the view's days are UTC days, whatever the session's TimeZone */
+	out_scope(r, (r->from || r->to) ? "UTC days of the *.seen events in the period" :
+			  "every UTC day with a *.seen event", no_project);
 	if (total == 0)
 	{
 		char		text[96];
