@@ -38,13 +38,14 @@ typedef struct FunnelKind
 	const char *plural;
 	const char *view;
 	const char *rate;			/* what completed / started is called */
+	const char *Rate;			/* the same, starting a heading */
 	bool		dismissals;
 	const char *sql;			/* one row per experience, uniform columns */
 	const char *summary_sql;	/* one row: experiences, started, completed, pct */
 } FunnelKind;
 
 static const FunnelKind tours = {
-	"TOUR", "tours", "Tours", "Tour", "tour", "tours", "jimo.tour_funnel", "conversion", false,
+	"TOUR", "tours", "Tours", "Tour", "tour", "tours", "jimo.tour_funnel", "conversion", "Conversion", false,
 	"SELECT experience_uid::text AS uid, title, state, is_deleted,"
 	"       started_jimers AS started, completed_jimers AS completed,"
 	"       NULL::bigint AS dismissed, conversion_rate AS rate,"
@@ -61,7 +62,7 @@ static const FunnelKind tours = {
 
 static const FunnelKind checklists = {
 	"CHECKLIST", "checklists", "Checklists", "Checklist", "checklist", "checklists", "jimo.checklist_funnel",
-	"completion", true,
+	"completion", "Completion", true,
 	"SELECT experience_uid::text AS uid, title, state, is_deleted,"
 	"       started_jimers AS started, completed_jimers AS completed,"
 	"       dismissed_jimers AS dismissed, completion_rate AS rate,"
@@ -193,7 +194,7 @@ funnel_table(Report *r, const FunnelKind *k, const PGresult *res)
 			   "<th class=\"n\">Completed</th>", k->id, k->singular);
 	if (k->dismissals)
 		out_raw(r, "<th class=\"n\">Dismissed</th>");
-	out_printf(r, "<th class=\"n\">%c%s</th>", k->rate[0] - 'a' + 'A', k->rate + 1);
+	out_printf(r, "<th class=\"n\">%s</th>", k->Rate);
 	if (k->dismissals)
 		out_raw(r, "<th class=\"n\">Dismiss rate</th>");
 	else
@@ -281,8 +282,7 @@ cohort_chart(Report *r, const FunnelKind *k)
 		total += db_num(res, i, "started");
 		max = fmax(max, db_num(res, i, "started"));
 	}
-	out_printf(r, "<h3>%c%s by %s of first start</h3>\n", k->rate[0] - 'a' + 'A', k->rate + 1,
-			   n > 0 ? db_str(res, 0, "grain") : "day");
+	out_printf(r, "<h3>%s by %s of first start</h3>\n", k->Rate, n > 0 ? db_str(res, 0, "grain") : "day");
 	out_scope(r, (r->from || r->to) ? "jimers whose first start is in the period" :
 			  "every cohort (cohort = day, week or month of a jimer's first start)",
 			  r->project ? "the chosen project (jimo.funnel_cohorts has project_uid)" : "all projects");
@@ -434,7 +434,7 @@ funnel_section(Report *r, const FunnelKind *k)
 		snprintf(proj, sizeof(proj), "%s", r->project ?
 				 "all projects: this view has no project_uid" : "all projects");
 		summary_tiles(r, k, sum);
-		out_printf(r, "<h3>%c%s per %s</h3>\n", k->rate[0] - 'a' + 'A', k->rate + 1, k->noun);
+		out_printf(r, "<h3>%s per %s</h3>\n", k->Rate, k->noun);
 		out_scope(r, (r->from || r->to) ? "all time: this view has no date" : "all time", proj);
 		funnel_chart(r, k, res);
 		funnel_table(r, k, res);
