@@ -177,7 +177,7 @@ funnel_chart(Report *r, const FunnelKind *k, const PGresult *res)
 				 k->dismissals ? "; dismissed by " : "",
 				 k->dismissals ? (dpct ? dpct : "0") : "",
 				 k->dismissals ? " % of starters" : "");
-		hbars_row(&c, db_str(res, i, "title"), detail, vals, value, pct ? note : NULL, data);
+		hbars_row(&c, db_str(res, i, "title"), NULL, detail, vals, value, pct ? note : NULL, data);
 	}
 	hbars_end(&c);
 	if (shown < n)

@@ -46,7 +46,7 @@ static const char *const css =
 ".tile .k{color:var(--muted);font-size:12px}\n"
 "svg.chart{width:100%;height:auto;display:block;margin:6px 0 10px}\n"
 "svg text{font-family:inherit}\n"
-".lbl{font-size:12.5px;fill:var(--fg)}\n"
+".lbl{font-size:12.5px;fill:var(--fg)}.sublbl{font-size:10.5px;fill:var(--muted)}\n"
 ".muted{fill:var(--muted);font-style:italic}\n"
 ".tick{font-size:11px;fill:var(--muted)}\n"
 ".legend{font-size:12px;fill:#3c4452}\n"

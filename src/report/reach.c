@@ -188,7 +188,7 @@ per_experience_part(Report *r)
 				 type ? type : "type unknown", b, a,
 				 db_str(res, i, "first_seen") ? db_str(res, i, "first_seen") : "never",
 				 db_str(res, i, "last_seen") ? db_str(res, i, "last_seen") : "never");
-		hbars_row(&c, db_str(res, i, "title"), detail, &v, value, note, data);
+		hbars_row(&c, db_str(res, i, "title"), NULL, detail, &v, value, note, data);
 	}
 	hbars_end(&c);
 	if (shown < n)

@@ -111,6 +111,7 @@ nps_part(Report *r)
 	spec.chart = "nps";
 	spec.caption = "Detractors, passives and promoters of each NPS step, with its NPS";
 	spec.mode = HBARS_STACK;
+	spec.sublabels = true;
 	spec.rows = shown;
 	spec.nseries = 3;
 	spec.names = names;
@@ -120,7 +121,6 @@ nps_part(Report *r)
 	{
 		double		vals[3] = {db_num(res, i, "detractors"), db_num(res, i, "passives"),
 		db_num(res, i, "promoters")};
-		char	   *label = step_label(db_str(res, i, "title"), db_str(res, i, "step_title"));
 		char		value[48],
 					note[64],
 					detail[160],
@@ -145,8 +145,8 @@ nps_part(Report *r)
 				 "95%% margin of error \xC2\xB1%s points",
 				 db_str(res, i, "promoters"), db_str(res, i, "passives"),
 				 db_str(res, i, "detractors"), margin ? margin : "?");
-		hbars_row(&c, label, detail, vals, value, note, data);
-		free(label);
+		/* the survey above, its step below: several NPS steps of one survey differ by the step */
+		hbars_row(&c, db_str(res, i, "title"), db_str(res, i, "step_title"), detail, vals, value, note, data);
 	}
 	hbars_end(&c);
 	if (shown < n)
@@ -472,7 +472,7 @@ choices_part(Report *r)
 			snprintf(detail, sizeof(detail), "chosen by %s of %s jimers (%s times)",
 					 db_str(res, k, "respondents"), db_str(res, k, "step_respondents"),
 					 db_str(res, k, "selections"));
-			hbars_row(&c, db_str(res, k, "choice"), detail, &v, value, note, data);
+			hbars_row(&c, db_str(res, k, "choice"), NULL, detail, &v, value, note, data);
 		}
 		hbars_end(&c);
 		if (j - i > shown)

@@ -33,6 +33,7 @@ static const HBarsGeometry hb_compact = {560, 168, 176, 390, 400, 22};
 
 #define HB_TOP		46			/* legend and axis above the first row */
 #define HB_ROW		28
+#define HB_ROW_TWO_LINES 40
 #define HB_BAR		20
 #define TOOLTIP_CHARS 300		/* a title of 10 kB would bloat every tooltip */
 
@@ -119,10 +120,15 @@ data_attrs(Report *r, const char *const *data)
 }
 
 static void
-tooltip(Report *r, const char *label, const char *detail)
+tooltip(Report *r, const char *label, const char *sublabel, const char *detail)
 {
 	out_raw(r, "<title>");
 	out_text_n(r, label ? label : "(no title)", TOOLTIP_CHARS);
+	if (sublabel)
+	{
+		out_raw(r, " \xE2\x80\x94 ");	/* — */
+		out_text_n(r, sublabel, TOOLTIP_CHARS);
+	}
 	if (detail)
 	{
 		out_raw(r, label ? ": " : "");
@@ -136,12 +142,14 @@ tooltip(Report *r, const char *label, const char *detail)
 void
 hbars_begin(HBars *c, Report *r, const HBarsSpec *spec)
 {
-	int			height = HB_TOP + spec->rows * HB_ROW + 8;
-	double		bottom = HB_TOP + spec->rows * HB_ROW;
+	int			row_h = spec->sublabels ? HB_ROW_TWO_LINES : HB_ROW;
+	int			height = HB_TOP + spec->rows * row_h + 8;
+	double		bottom = HB_TOP + spec->rows * row_h;
 	double		step;
 
 	c->r = r;
 	c->spec = *spec;
+	c->row_h = row_h;
 	c->g = spec->compact ? hb_compact : hb_full;
 	c->row = 0;
 	svg_open(r, spec->chart, spec->caption, c->g.width, height);
@@ -173,23 +181,32 @@ hbars_begin(HBars *c, Report *r, const HBarsSpec *spec)
 }
 
 void
-hbars_row(HBars *c, const char *label, const char *detail, const double *vals,
+hbars_row(HBars *c, const char *label, const char *sublabel, const char *detail, const double *vals,
 		  const char *value, const char *note, const char *const *data)
 {
 	Report	   *r = c->r;
-	double		y = HB_TOP + c->row * HB_ROW + (HB_ROW - HB_BAR) / 2.0;
+	double		y = HB_TOP + c->row * c->row_h + (c->row_h - HB_BAR) / 2.0;
 	double		scale = (c->g.x1 - c->g.x0) / c->max;
 	int			n = c->spec.nseries;
 
 	out_raw(r, "<g class=\"row\"");
 	data_attrs(r, data);
 	out_raw(r, ">");
-	tooltip(r, label, detail);
+	tooltip(r, label, sublabel, detail);
 
+	/* with a second line, the two lines sit around the bar's middle */
 	out_printf(r, "<text x=\"%d\" y=\"%.1f\" class=\"lbl%s\" text-anchor=\"end\">",
-			   c->g.label_end, y + HB_BAR / 2.0 + 4, label ? "" : " muted");
+			   c->g.label_end, y + HB_BAR / 2.0 + (c->spec.sublabels ? -2 : 4), label ? "" : " muted");
 	out_text_n(r, label ? label : "(no title)", c->g.label_chars);
 	out_raw(r, "</text>");
+	if (c->spec.sublabels && sublabel)
+	{
+		out_printf(r, "<text x=\"%d\" y=\"%.1f\" class=\"sublbl\" text-anchor=\"end\">",
+				   c->g.label_end, y + HB_BAR / 2.0 + 11);
+		/* a smaller font fits more characters in the same width */
+		out_text_n(r, sublabel, c->g.label_chars * 6 / 5);
+		out_raw(r, "</text>");
+	}
 
 	if (c->spec.mode == HBARS_OVERLAY)
 	{
@@ -379,7 +396,7 @@ cols_point(Columns *c, const char *xlabel, const char *key, const double *vals,
 	if (c->spec.line_name && !isnan(line))
 		out_printf(r, " data-line=\"%.10g\"", line);
 	out_raw(r, ">");
-	tooltip(r, xlabel, detail);
+	tooltip(r, xlabel, NULL, detail);
 	/* a full-height target, so the tooltip shows wherever the column is */
 	out_printf(r, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%.1f\" class=\"hit\"/>",
 			   cx - slot / 2, COL_TOP, slot, bottom - COL_TOP);

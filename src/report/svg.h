@@ -43,6 +43,7 @@ typedef struct HBarsSpec
 	double		max;			/* overlay: axis maximum; stack: unused */
 	const char *unit;			/* overlay: axis unit after the numbers ("" none) */
 	bool		compact;		/* narrow, for a chart in half a column */
+	bool		sublabels;		/* rows have a second, smaller label line */
 } HBarsSpec;
 
 /* Where things go across a bar chart (SVG units). */
@@ -63,18 +64,20 @@ typedef struct HBars
 	HBarsGeometry g;
 	double		max;			/* rounded up to a tick */
 	int			row;
+	int			row_h;			/* height of a row */
 } HBars;
 
 void		hbars_begin(HBars *c, Report *r, const HBarsSpec *spec);
 
 /*
  * label: the item (a database string, shortened on screen, whole in the
- * tooltip; NULL shows "(no title)").  detail: the rest of the tooltip.
+ * tooltip; NULL shows "(no title)").  sublabel: a second line under it
+ * (with spec.sublabels; NULL for none).  detail: the rest of the tooltip.
  * vals: nseries values (NaN draws nothing).  value/note: the text right
  * of the bars, value in bold.  data: NULL-terminated name, value pairs of
  * data-* attributes (values escaped here).
  */
-void		hbars_row(HBars *c, const char *label, const char *detail,
+void		hbars_row(HBars *c, const char *label, const char *sublabel, const char *detail,
 					  const double *vals, const char *value, const char *note,
 					  const char *const *data);
 void		hbars_end(HBars *c);

@@ -374,9 +374,11 @@ def check_surveys(root, args):
             bad.append(("missing", r["uid"], r["step_uid"]))
             continue
         label, value, tip = row_parts(g)
-        want_label = shown((r["title"] or "(no title)") +
-                           (" \u2014 " + r["step_title"] if r["step_title"] else ""), 34)
+        want_label = shown(r["title"] or "(no title)", 34)
+        sub = next((t.text() for t in g.find_all("text") if t.has_class("sublbl")), None)
+        want_sub = shown(r["step_title"], 40) if r["step_title"] is not None else None
         for what, a, b in (("data-nps", g.attrs.get("data-nps"), r["nps"]),
+                           ("step label", sub, want_sub),
                            ("data-responses", g.attrs.get("data-responses"), r["n"]),
                            ("data-promoters", g.attrs.get("data-promoters"), r["p"]),
                            ("data-detractors", g.attrs.get("data-detractors"), r["d"]),
