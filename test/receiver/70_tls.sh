@@ -64,6 +64,27 @@ start_fails "a certificate where the key should be" 1 "no usable private key" \
     --tls-cert "$W/a.crt" --tls-key "$W/a.crt"
 start_fails "--tls-cert without --tls-key" 2 "--tls-cert and --tls-key go together" \
     --tls-cert "$W/a.crt"
+# A key the receiver's user may not read: as root, run it as nobody (when nobody can).
+if ((EUID == 0)) && setpriv --reuid=nobody --regid=nogroup --clear-groups "$RECV_BIN" --version >/dev/null 2>&1; then
+    pub="$(mktemp -d "${TMPDIR:-/tmp}/jimo-tls-perm.XXXX")"
+    chmod 755 "$pub"
+    install -m 0644 "$W/a.crt" "$pub/a.crt"
+    install -m 0600 "$W/a.key" "$pub/a.key"
+    out="$(JIMO_RECEIVER_SECRET=abcdefabcdefabcdef timeout 20 setpriv --reuid=nobody --regid=nogroup \
+        --clear-groups "$RECV_BIN" --listen "127.0.0.1:$(free_port)" --ops-listen off \
+        --tls-cert "$pub/a.crt" --tls-key "$pub/a.key" 2>&1)"
+    is "$?" 1 "a key file the receiver's user cannot read: exit status 1"
+    out="${out//\\\"/\"}"
+    if grep -qF "could not open the TLS key file \"$pub/a.key\": Permission denied" <<<"$out"; then
+        ok 0 "a key file the receiver's user cannot read: says so (Permission denied)"
+    else
+        ok 1 "a key file the receiver's user cannot read: says so (Permission denied)"
+        echo "#   output: $out"
+    fi
+    rm -rf "$pub"
+else
+    echo "ok $((++_tap_n)) # SKIP unreadable key: needs root, and nobody able to run $RECV_BIN"
+fi
 
 # --- serving over TLS ------------------------------------------------------------------
 if ! { recv_start --tls-cert "$W/live.crt" --tls-key "$W/live.key" --log-level debug && recv_wait_ready; }; then
