@@ -55,7 +55,7 @@ static const OptSpec opts[] = {
 	"new connections get the new certificate, open ones go on; a pair that\n"
 	"does not load is logged and the old one stays"},
 	{"tls-key", "JIMO_RECEIVER_TLS_KEY", OPT_STRING, &config.tls_key, 0, 0, "FILE",
-	"PEM private key of --tls-cert (not encrypted; keep it 0600)"},
+	"PEM private key of --tls-cert (not encrypted; readable by no one else)"},
 	{"ops-listen", "JIMO_RECEIVER_OPS_LISTEN", OPT_STRING, &config.ops_listen, 0, 0, "HOST:PORT",
 	"address of /healthz, /readyz and /metrics, or off\n"
 	"(default 127.0.0.1:8081; always plain HTTP; the webhook address\n"
