@@ -3,7 +3,9 @@
 # but only those that are missing: on a machine that has everything this is a
 # handful of dpkg-query calls and prints nothing.
 #
-# Usage: bash test/lib/deps.sh
+# Usage: bash test/lib/deps.sh           everything the test suite needs
+#   bash test/lib/deps.sh --run           only what building and running needs
+#                                         (src/receiver/run: no browser, no packaging)
 #   PG_MAJOR=16 bash test/lib/deps.sh   build against another PostgreSQL major
 #
 # Runs as root, or as a user that may use sudo (only asked for when something
@@ -50,6 +52,9 @@ wanted=(
     openssl                               # receiver TLS tests make certificates with it
     wrk                                   # receiver benchmarks
     python3                               # generators and test helpers
+)
+# Only the test suite needs these: `bash src/receiver/run` should not pull a browser.
+test_only=(
     chromium                              # renders jimo-report's page in its test
     dpkg-dev                              # make deb: dpkg-buildpackage
     debhelper                             # make deb: dh
@@ -59,6 +64,15 @@ wanted=(
     lintian                               # test/integration/packages.sh checks the packages
     systemd                               # systemd-analyze verify/security on the unit
 )
+
+case "${1:-}" in
+--run) ;;
+"") wanted+=("${test_only[@]}") ;;
+*)
+    echo "deps: usage: bash test/lib/deps.sh [--run]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for pkg in "${wanted[@]}"; do
