@@ -45,7 +45,9 @@ SELECT
     x.title,
     x.state,
     coalesce(x.is_deleted, false) AS is_deleted,
-    x.uid IS NOT NULL AS has_row
+    x.uid IS NOT NULL AS has_row,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM jimo.experiences x
 FULL JOIN (SELECT uid FROM journey_experiences WHERE uid IS NOT NULL) je ON je.uid = x.uid;
 
@@ -148,7 +150,9 @@ SELECT
     least(j.first_started_at, j.first_progress_at, j.first_completed_at, j.first_dismissed_at,
           j.first_seen_at, j.first_liked_at, j.first_commented_at) AS first_activity_at,
     greatest(j.last_started_at, j.last_progress_at, j.last_completed_at, j.last_dismissed_at,
-             j.last_seen_at, j.last_liked_at, j.last_commented_at) AS last_activity_at
+             j.last_seen_at, j.last_liked_at, j.last_commented_at) AS last_activity_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM jimo.journeys j
 LEFT JOIN jimo.experiences x ON x.uid = j.experience_uid
 CROSS JOIN (SELECT coalesce(nullif(current_setting('jimo.funnel_window', true), ''),
@@ -211,7 +215,9 @@ SELECT
     a.completed_before_start_only,
     a.completed_after_window,
     a.first_activity_at,
-    a.last_activity_at
+    a.last_activity_at,
+    k.project_uid,
+    k.tags
 FROM jimo.all_experiences k
 CROSS JOIN (SELECT coalesce(nullif(current_setting('jimo.funnel_window', true), ''),
                             '14 days')::interval AS funnel_window
@@ -274,7 +280,9 @@ SELECT
     a.completed_without_start,
     a.first_activity_at,
     a.last_activity_at,
-    a.window_closes_at
+    a.window_closes_at,
+    k.project_uid,
+    k.tags
 FROM jimo.all_experiences k
 CROSS JOIN LATERAL (
     SELECT
@@ -312,3 +320,13 @@ COMMENT ON COLUMN jimo.tour_funnel_daily.first_activity_at IS 'Earliest interact
 COMMENT ON COLUMN jimo.tour_funnel_daily.last_activity_at IS 'Latest interaction of the day''s jimers with the tour (any day)';
 COMMENT ON COLUMN jimo.tour_funnel_daily.window_closes_at IS 'When the conversion window of the day''s last starter closes: until then completed_jimers may still grow';
 
+-- Every per-experience view carries its project and tags, to filter or group
+-- by them without a join.
+COMMENT ON COLUMN jimo.all_experiences.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.all_experiences.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.journey_conversions.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.journey_conversions.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.tour_funnel.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.tour_funnel.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.tour_funnel_daily.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.tour_funnel_daily.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';

@@ -19,7 +19,9 @@ SELECT
     a.answer_choices,
     a.answered_at,
     coalesce(x.is_deleted, false) AS is_deleted,
-    a.event_id
+    a.event_id,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM jimo.survey_answers a
 LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
 LEFT JOIN jimo.jimers jm ON jm.uid = a.jimer_uid;
@@ -101,7 +103,9 @@ SELECT
     round(st.reached_jimers::numeric
           / nullif(first_value(st.reached_jimers) OVER w, 0), 4) AS conversion_from_start,
     round(st.reached_jimers::numeric / nullif(lag(st.reached_jimers) OVER w, 0), 4) AS conversion_from_previous,
-    lag(st.reached_jimers) OVER w - st.reached_jimers AS drop_off_jimers
+    lag(st.reached_jimers) OVER w - st.reached_jimers AS drop_off_jimers,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM stages st
 LEFT JOIN jimo.experiences x ON x.uid = st.experience_uid
 WINDOW w AS (PARTITION BY st.experience_uid ORDER BY st.stage_index);
@@ -191,7 +195,9 @@ SELECT
     round(100.0 * (promoters - detractors) / responses, 1) AS nps,
     round((1.96 * 100 * sqrt((promoters::numeric / responses + detractors::numeric / responses
                               - ((promoters - detractors)::numeric / responses) ^ 2)
-                             / responses))::numeric, 1) AS nps_margin_95
+                             / responses))::numeric, 1) AS nps_margin_95,
+    project_uid,
+    jimo.tag_names(tags) AS tags
 FROM (
     SELECT
         a.experience_uid,
@@ -205,7 +211,9 @@ FROM (
         count(DISTINCT a.jimer_uid) FILTER (WHERE s.is_score) AS respondents,
         count(*) FILTER (WHERE s.is_score AND a.answer_number >= 9) AS promoters,
         count(*) FILTER (WHERE s.is_score AND a.answer_number IN (7, 8)) AS passives,
-        count(*) FILTER (WHERE s.is_score AND a.answer_number <= 6) AS detractors
+        count(*) FILTER (WHERE s.is_score AND a.answer_number <= 6) AS detractors,
+        x.project_uid,
+        x.tags
     FROM jimo.survey_answers a
     JOIN jimo.survey_step_scales k
       ON k.is_nps
@@ -216,7 +224,7 @@ FROM (
                         AND a.answer_number = trunc(a.answer_number), false) AS is_score
     ) s
     LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
-    GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed
+    GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed, x.project_uid, x.tags
 ) g
 WHERE responses > 0;
 
@@ -255,7 +263,9 @@ SELECT
     a.median_seconds_to_complete,
     a.completed_without_start,
     a.first_activity_at,
-    a.last_activity_at
+    a.last_activity_at,
+    k.project_uid,
+    k.tags
 FROM jimo.all_experiences k
 CROSS JOIN LATERAL (
     SELECT
@@ -302,10 +312,12 @@ SELECT
     count(*) FILTER (WHERE t.outcome = 'completed') AS completions,
     count(*) FILTER (WHERE t.outcome = 'skipped') AS skips,
     min(t.occurred_at) AS first_activity_at,
-    max(t.occurred_at) AS last_activity_at
+    max(t.occurred_at) AS last_activity_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM jimo.checklist_tasks t
 LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid
-GROUP BY t.experience_uid, x.title, x.is_deleted, t.task_uid;
+GROUP BY t.experience_uid, x.title, x.is_deleted, t.task_uid, x.project_uid, x.tags;
 
 COMMENT ON VIEW jimo.checklist_tasks_summary IS 'One row per checklist task that was completed or skipped at least once';
 COMMENT ON COLUMN jimo.checklist_tasks_summary.experience_uid IS 'The checklist';
@@ -320,3 +332,15 @@ COMMENT ON COLUMN jimo.checklist_tasks_summary.skips IS 'Distinct checklist.task
 COMMENT ON COLUMN jimo.checklist_tasks_summary.first_activity_at IS 'First completion or skip of the task';
 COMMENT ON COLUMN jimo.checklist_tasks_summary.last_activity_at IS 'Latest completion or skip of the task';
 
+-- Every per-experience view carries its project and tags, to filter or group
+-- by them without a join.
+COMMENT ON COLUMN jimo.survey_responses.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_responses.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_funnel.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_funnel.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_nps.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_nps.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.checklist_funnel.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.checklist_funnel.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.checklist_tasks_summary.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.checklist_tasks_summary.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';

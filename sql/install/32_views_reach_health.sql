@@ -12,7 +12,9 @@ SELECT
     coalesce(a.unique_jimers, 0) AS unique_jimers,
     coalesce(a.views, 0) AS views,
     a.first_seen_at,
-    a.last_seen_at
+    a.last_seen_at,
+    k.project_uid,
+    k.tags
 FROM jimo.all_experiences k
 LEFT JOIN (
     SELECT experience_uid,
@@ -51,7 +53,9 @@ SELECT
     t.views::bigint AS views,
     t.new_jimers::bigint AS new_jimers,
     t.first_seen_at,
-    t.last_seen_at
+    t.last_seen_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM jimo.seen_day_totals t
 LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
 
@@ -83,7 +87,9 @@ SELECT
     coalesce(a.liking_jimers, 0) AS liking_jimers,
     coalesce(a.commenting_jimers, 0) AS commenting_jimers,
     a.first_engaged_at,
-    a.last_engaged_at
+    a.last_engaged_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM (SELECT * FROM jimo.experiences WHERE upper(type) = 'POST') x
 FULL JOIN (
     SELECT experience_uid,
@@ -160,3 +166,12 @@ COMMENT ON COLUMN jimo.delivery_health.deliveries IS 'All deliveries of the day'
 COMMENT ON COLUMN jimo.delivery_health.median_lag_seconds IS 'Median of first arrival minus event time, in seconds (negative when the sender''s clock is ahead)';
 COMMENT ON COLUMN jimo.delivery_health.max_lag_seconds IS 'Largest first arrival minus event time, in seconds (Jimo retries for up to ~11 days)';
 COMMENT ON COLUMN jimo.delivery_health.max_redelivery_lag_seconds IS 'Largest latest arrival minus event time, in seconds';
+
+-- Every per-experience view carries its project and tags, to filter or group
+-- by them without a join.
+COMMENT ON COLUMN jimo.experience_reach.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.experience_reach_daily.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach_daily.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.post_engagement.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.post_engagement.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';

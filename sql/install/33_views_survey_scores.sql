@@ -17,7 +17,9 @@ SELECT
     r.median,
     k.scale_min_seen,
     k.scale_max_seen,
-    d.distribution
+    d.distribution,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM (
     SELECT
         a.experience_uid,
@@ -76,7 +78,9 @@ SELECT
     c.selections,
     c.respondents,
     t.respondents AS step_respondents,
-    round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents
+    round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM (
     SELECT a.experience_uid, a.step_uid, o.choice,
            count(*) AS selections,
@@ -122,7 +126,9 @@ SELECT
     promoters,
     passives,
     detractors,
-    round(100.0 * (promoters - detractors) / responses, 1) AS nps
+    round(100.0 * (promoters - detractors) / responses, 1) AS nps,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM (
     SELECT
         a.experience_uid,
@@ -141,7 +147,8 @@ FROM (
     CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
     WHERE a.answer_number BETWEEN 0 AND 10 AND a.answer_number = trunc(a.answer_number)
     GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at)
-) t;
+) t
+LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
 
 COMMENT ON VIEW jimo.survey_nps_trend IS
 'NPS of each NPS step (as in jimo.survey_nps) per week and per month of the answer time, for a trend chart: filter on grain. Weeks start on Monday; periods follow the session''s TimeZone.';
@@ -163,14 +170,17 @@ SELECT
     date_trunc(g.grain, a.answered_at) AS period_start,
     count(*) AS responses,
     round(avg(a.answer_number), 2) AS mean,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
 FROM jimo.survey_answers a
 JOIN jimo.survey_step_scales k
   ON k.is_rating
  AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
  AND k.step_uid IS NOT DISTINCT FROM a.step_uid
 CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
-GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at);
+LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
+GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at), x.project_uid, x.tags;
 
 COMMENT ON VIEW jimo.survey_ratings_trend IS
 'Mean and median of each rating step (as in jimo.survey_ratings) per week and per month of the answer time: filter on grain. Medians are computed per period, never averaged from shorter ones. Weeks start on Monday; periods follow the session''s TimeZone.';
@@ -181,3 +191,14 @@ COMMENT ON COLUMN jimo.survey_ratings_trend.period_start IS 'Start of the week (
 COMMENT ON COLUMN jimo.survey_ratings_trend.responses IS 'Answers in the period';
 COMMENT ON COLUMN jimo.survey_ratings_trend.mean IS 'Mean answer in the period (2 decimals)';
 COMMENT ON COLUMN jimo.survey_ratings_trend.median IS 'Median answer in the period';
+
+-- Every per-experience view carries its project and tags, to filter or group
+-- by them without a join.
+COMMENT ON COLUMN jimo.survey_ratings.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_ratings.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_choices.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_choices.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_nps_trend.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_nps_trend.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_ratings_trend.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_ratings_trend.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';

@@ -781,3 +781,595 @@ COMMENT ON COLUMN jimo.experience_reach_daily.views IS 'Distinct *.seen events t
 COMMENT ON COLUMN jimo.experience_reach_daily.new_jimers IS 'Jimers who saw it for the first time ever that day (summed over days: unique_jimers of experience_reach)';
 COMMENT ON COLUMN jimo.experience_reach_daily.first_seen_at IS 'First view of the day';
 COMMENT ON COLUMN jimo.experience_reach_daily.last_seen_at IS 'Latest view of the day';
+
+-------------------------------------------------------------------------------
+-- Every per-experience view carries its project and tag names (new last
+-- columns), to filter or group by them without a join.
+-------------------------------------------------------------------------------
+
+CREATE OR REPLACE VIEW jimo.all_experiences AS
+WITH RECURSIVE journey_experiences(uid) AS (
+    SELECT (SELECT experience_uid FROM jimo.journeys ORDER BY experience_uid LIMIT 1)
+    UNION ALL
+    SELECT (SELECT j.experience_uid FROM jimo.journeys j WHERE j.experience_uid > je.uid
+            ORDER BY j.experience_uid LIMIT 1)
+    FROM journey_experiences je
+    WHERE je.uid IS NOT NULL
+)
+SELECT
+    coalesce(x.uid, je.uid) AS experience_uid,
+    coalesce(upper(x.type),
+             (SELECT upper(split_part(e.name, '.', 1))
+                FROM jimo.events e
+               WHERE e.experience_uid = coalesce(x.uid, je.uid)
+               LIMIT 1)) AS type,
+    x.title,
+    x.state,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    x.uid IS NOT NULL AS has_row,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.experiences x
+FULL JOIN (SELECT uid FROM journey_experiences WHERE uid IS NOT NULL) je ON je.uid = x.uid;
+
+CREATE OR REPLACE VIEW jimo.journey_conversions AS
+SELECT
+    j.experience_uid,
+    j.jimer_uid,
+    upper(x.type) AS experience_type,
+    j.starts,
+    j.first_started_at,
+    j.last_started_at,
+    j.completions,
+    j.first_completed_at,
+    j.last_completed_at,
+    c.completed_after_start_at,
+    w.funnel_window,
+    coalesce(c.completed_after_start_at - j.first_started_at <= w.funnel_window, false) AS converted,
+    CASE WHEN c.completed_after_start_at - j.first_started_at <= w.funnel_window
+         THEN date_part('epoch', c.completed_after_start_at - j.first_started_at)
+    END AS seconds_to_complete,
+    (j.completions > 0 AND j.starts = 0) AS completed_without_start,
+    j.progress_events,
+    j.dismissals,
+    j.first_dismissed_at,
+    j.last_dismissed_at,
+    j.views,
+    j.first_seen_at,
+    j.last_seen_at,
+    j.likes,
+    j.comments,
+    least(j.first_started_at, j.first_progress_at, j.first_completed_at, j.first_dismissed_at,
+          j.first_seen_at, j.first_liked_at, j.first_commented_at) AS first_activity_at,
+    greatest(j.last_started_at, j.last_progress_at, j.last_completed_at, j.last_dismissed_at,
+             j.last_seen_at, j.last_liked_at, j.last_commented_at) AS last_activity_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.journeys j
+LEFT JOIN jimo.experiences x ON x.uid = j.experience_uid
+CROSS JOIN (SELECT coalesce(nullif(current_setting('jimo.funnel_window', true), ''),
+                            '14 days')::interval AS funnel_window
+            OFFSET 0) w
+CROSS JOIN LATERAL (
+    SELECT jimo.first_completion_after_start(j.experience_uid, j.jimer_uid, j.first_started_at,
+               j.first_completed_at, j.last_completed_at, j.completions)
+           AS completed_after_start_at
+) c;
+
+CREATE OR REPLACE VIEW jimo.tour_funnel AS
+SELECT
+    k.experience_uid,
+    k.title,
+    k.state,
+    k.is_deleted,
+    a.started_jimers,
+    a.completed_jimers,
+    round(a.completed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS conversion_rate,
+    a.started_jimers - a.completed_jimers AS drop_off_jimers,
+    a.median_seconds_to_complete,
+    a.p90_seconds_to_complete,
+    a.completed_without_start,
+    a.completed_before_start_only,
+    a.completed_after_window,
+    a.first_activity_at,
+    a.last_activity_at,
+    k.project_uid,
+    k.tags
+FROM jimo.all_experiences k
+CROSS JOIN (SELECT coalesce(nullif(current_setting('jimo.funnel_window', true), ''),
+                            '14 days')::interval AS funnel_window
+            OFFSET 0) w
+CROSS JOIN LATERAL (
+    SELECT
+        count(*) FILTER (WHERE j.starts > 0) AS started_jimers,
+        count(*) FILTER (WHERE c.time_to_complete <= w.funnel_window) AS completed_jimers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN c.time_to_complete <= w.funnel_window
+            THEN date_part('epoch', c.time_to_complete) END) AS median_seconds_to_complete,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY CASE WHEN c.time_to_complete <= w.funnel_window
+            THEN date_part('epoch', c.time_to_complete) END) AS p90_seconds_to_complete,
+        count(*) FILTER (WHERE j.completions > 0 AND j.starts = 0) AS completed_without_start,
+        count(*) FILTER (WHERE j.starts > 0 AND j.completions > 0
+                           AND c.time_to_complete IS NULL) AS completed_before_start_only,
+        count(*) FILTER (WHERE c.time_to_complete > w.funnel_window) AS completed_after_window,
+        least(min(j.first_started_at), min(j.first_completed_at)) AS first_activity_at,
+        greatest(max(j.last_started_at), max(j.last_completed_at)) AS last_activity_at
+    FROM jimo.journeys j
+    CROSS JOIN LATERAL (
+        SELECT jimo.first_completion_after_start(j.experience_uid, j.jimer_uid, j.first_started_at,
+                   j.first_completed_at, j.last_completed_at, j.completions)
+               - j.first_started_at AS time_to_complete
+    ) c
+    WHERE j.experience_uid = k.experience_uid
+) a
+WHERE k.type = 'TOUR';
+
+CREATE OR REPLACE VIEW jimo.tour_funnel_daily AS
+SELECT
+    a.day,
+    k.experience_uid,
+    k.title,
+    k.state,
+    k.is_deleted,
+    a.started_jimers,
+    a.completed_jimers,
+    round(a.completed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS conversion_rate,
+    a.started_jimers - a.completed_jimers AS drop_off_jimers,
+    a.median_seconds_to_complete,
+    a.p90_seconds_to_complete,
+    a.completed_without_start,
+    a.first_activity_at,
+    a.last_activity_at,
+    a.window_closes_at,
+    k.project_uid,
+    k.tags
+FROM jimo.all_experiences k
+CROSS JOIN LATERAL (
+    SELECT
+        coalesce(c.first_started_at, c.first_completed_at)::date AS day,
+        count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
+        count(*) FILTER (WHERE c.converted) AS completed_jimers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
+        count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
+        min(c.first_activity_at) AS first_activity_at,
+        max(c.last_activity_at) AS last_activity_at,
+        max(c.first_started_at + c.funnel_window) AS window_closes_at
+    FROM jimo.journey_conversions c
+    WHERE c.experience_uid = k.experience_uid
+      AND (c.starts > 0 OR c.completed_without_start)
+    GROUP BY 1
+) a
+WHERE k.type = 'TOUR';
+
+CREATE OR REPLACE VIEW jimo.survey_responses AS
+SELECT
+    a.experience_uid,
+    x.title AS survey_title,
+    a.jimer_uid,
+    jm.identify_token,
+    jm.email,
+    a.step_uid,
+    a.step_title,
+    a.step_type,
+    a.step_position,
+    a.answer,
+    a.answer_text,
+    a.answer_number,
+    a.answer_choices,
+    a.answered_at,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    a.event_id,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.survey_answers a
+LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
+LEFT JOIN jimo.jimers jm ON jm.uid = a.jimer_uid;
+
+CREATE OR REPLACE VIEW jimo.survey_funnel AS
+WITH surveys AS (
+    SELECT k.experience_uid, k.title, k.is_deleted, j.started_jimers, j.completed_jimers
+    FROM jimo.all_experiences k
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE jj.starts > 0) AS started_jimers,
+               count(*) FILTER (WHERE jj.completions > 0) AS completed_jimers
+        FROM jimo.journeys jj
+        WHERE jj.experience_uid = k.experience_uid
+    ) j
+    WHERE k.type = 'SURVEY'
+),
+-- one row per step from jimo.survey_steps (kept at ingest); reached jimers
+-- are counted from jimo.survey_step_journeys, one index range per step
+steps AS (
+    SELECT s.experience_uid,
+           nullif(s.step_uid, '') AS step_uid,
+           s.step_title,
+           s.step_type,
+           s.step_position,
+           (SELECT count(*) FROM jimo.survey_step_journeys sj
+             WHERE sj.experience_uid = s.experience_uid
+               AND sj.step_uid = s.step_uid) AS reached_jimers
+    FROM jimo.survey_steps s
+),
+stages AS (
+    SELECT experience_uid, 0 AS stage_index, 'started' AS stage,
+           NULL::text AS step_uid, NULL::text AS step_title, NULL::text AS step_type,
+           NULL::integer AS step_position, started_jimers AS reached_jimers
+    FROM surveys
+    UNION ALL
+    SELECT experience_uid,
+           row_number() OVER (PARTITION BY experience_uid
+                              ORDER BY step_position NULLS LAST, reached_jimers DESC, step_uid)::integer,
+           'step', step_uid, step_title, step_type, step_position, reached_jimers
+    FROM steps
+    UNION ALL
+    SELECT s.experience_uid,
+           (SELECT count(*) FROM steps st WHERE st.experience_uid = s.experience_uid)::integer + 1,
+           'completed', NULL, NULL, NULL, NULL, s.completed_jimers
+    FROM surveys s
+)
+SELECT
+    st.experience_uid,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    st.stage_index,
+    st.stage,
+    st.step_uid,
+    st.step_title,
+    st.step_type,
+    st.step_position,
+    st.reached_jimers,
+    round(st.reached_jimers::numeric
+          / nullif(first_value(st.reached_jimers) OVER w, 0), 4) AS conversion_from_start,
+    round(st.reached_jimers::numeric / nullif(lag(st.reached_jimers) OVER w, 0), 4) AS conversion_from_previous,
+    lag(st.reached_jimers) OVER w - st.reached_jimers AS drop_off_jimers,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM stages st
+LEFT JOIN jimo.experiences x ON x.uid = st.experience_uid
+WINDOW w AS (PARTITION BY st.experience_uid ORDER BY st.stage_index);
+
+CREATE OR REPLACE VIEW jimo.survey_nps AS
+SELECT
+    experience_uid,
+    title,
+    is_deleted,
+    step_uid,
+    step_title,
+    nps_typed,
+    responses,
+    respondents,
+    promoters,
+    passives,
+    detractors,
+    round(100.0 * (promoters - detractors) / responses, 1) AS nps,
+    round((1.96 * 100 * sqrt((promoters::numeric / responses + detractors::numeric / responses
+                              - ((promoters - detractors)::numeric / responses) ^ 2)
+                             / responses))::numeric, 1) AS nps_margin_95,
+    project_uid,
+    jimo.tag_names(tags) AS tags
+FROM (
+    SELECT
+        a.experience_uid,
+        x.title,
+        coalesce(x.is_deleted, false) AS is_deleted,
+        a.step_uid,
+        (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
+             FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
+        k.nps_typed,
+        count(*) FILTER (WHERE s.is_score) AS responses,
+        count(DISTINCT a.jimer_uid) FILTER (WHERE s.is_score) AS respondents,
+        count(*) FILTER (WHERE s.is_score AND a.answer_number >= 9) AS promoters,
+        count(*) FILTER (WHERE s.is_score AND a.answer_number IN (7, 8)) AS passives,
+        count(*) FILTER (WHERE s.is_score AND a.answer_number <= 6) AS detractors,
+        x.project_uid,
+        x.tags
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_nps
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+    CROSS JOIN LATERAL (
+        SELECT coalesce(a.answer_number BETWEEN 0 AND 10
+                        AND a.answer_number = trunc(a.answer_number), false) AS is_score
+    ) s
+    LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
+    GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed, x.project_uid, x.tags
+) g
+WHERE responses > 0;
+
+CREATE OR REPLACE VIEW jimo.checklist_funnel AS
+SELECT
+    k.experience_uid,
+    k.title,
+    k.state,
+    k.is_deleted,
+    a.started_jimers,
+    a.progressed_jimers,
+    a.completed_jimers,
+    a.dismissed_jimers,
+    round(a.completed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS completion_rate,
+    round(a.dismissed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS dismiss_rate,
+    a.median_seconds_to_complete,
+    a.completed_without_start,
+    a.first_activity_at,
+    a.last_activity_at,
+    k.project_uid,
+    k.tags
+FROM jimo.all_experiences k
+CROSS JOIN LATERAL (
+    SELECT
+        count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
+        count(*) FILTER (WHERE c.starts > 0 AND c.progress_events > 0) AS progressed_jimers,
+        count(*) FILTER (WHERE c.converted) AS completed_jimers,
+        count(*) FILTER (WHERE c.last_dismissed_at >= c.first_started_at) AS dismissed_jimers,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+        count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
+        min(c.first_activity_at) AS first_activity_at,
+        max(c.last_activity_at) AS last_activity_at
+    FROM jimo.journey_conversions c
+    WHERE c.experience_uid = k.experience_uid
+) a
+WHERE k.type = 'CHECKLIST';
+
+CREATE OR REPLACE VIEW jimo.checklist_tasks_summary AS
+SELECT
+    t.experience_uid,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    t.task_uid,
+    (array_agg(t.task_title ORDER BY t.occurred_at DESC, t.task_title)
+         FILTER (WHERE t.task_title IS NOT NULL))[1] AS task_title,
+    count(DISTINCT t.jimer_uid) FILTER (WHERE t.outcome = 'completed') AS completed_jimers,
+    count(DISTINCT t.jimer_uid) FILTER (WHERE t.outcome = 'skipped') AS skipped_jimers,
+    count(*) FILTER (WHERE t.outcome = 'completed') AS completions,
+    count(*) FILTER (WHERE t.outcome = 'skipped') AS skips,
+    min(t.occurred_at) AS first_activity_at,
+    max(t.occurred_at) AS last_activity_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.checklist_tasks t
+LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid
+GROUP BY t.experience_uid, x.title, x.is_deleted, t.task_uid, x.project_uid, x.tags;
+
+CREATE OR REPLACE VIEW jimo.experience_reach AS
+SELECT
+    k.experience_uid,
+    k.type,
+    k.title,
+    k.state,
+    k.is_deleted,
+    coalesce(a.unique_jimers, 0) AS unique_jimers,
+    coalesce(a.views, 0) AS views,
+    a.first_seen_at,
+    a.last_seen_at,
+    k.project_uid,
+    k.tags
+FROM jimo.all_experiences k
+LEFT JOIN (
+    SELECT experience_uid,
+           count(*) AS unique_jimers,
+           sum(views) AS views,
+           min(first_seen_at) AS first_seen_at,
+           max(last_seen_at) AS last_seen_at
+    FROM jimo.journeys
+    WHERE views > 0
+    GROUP BY experience_uid
+) a ON a.experience_uid = k.experience_uid
+WHERE k.type IN ('HINT', 'BANNER') OR a.views > 0;
+
+CREATE OR REPLACE VIEW jimo.experience_reach_daily AS
+SELECT
+    t.day,
+    t.experience_uid,
+    coalesce(upper(x.type), upper(t.event_prefix COLLATE "default")) AS type,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    t.unique_jimers::bigint AS unique_jimers,
+    t.views::bigint AS views,
+    t.new_jimers::bigint AS new_jimers,
+    t.first_seen_at,
+    t.last_seen_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.seen_day_totals t
+LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
+
+CREATE OR REPLACE VIEW jimo.post_engagement AS
+SELECT
+    coalesce(x.uid, a.experience_uid) AS experience_uid,
+    x.title,
+    x.state,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    coalesce(a.likes, 0) AS likes,
+    coalesce(a.comments, 0) AS comments,
+    coalesce(a.engaged_jimers, 0) AS engaged_jimers,
+    coalesce(a.liking_jimers, 0) AS liking_jimers,
+    coalesce(a.commenting_jimers, 0) AS commenting_jimers,
+    a.first_engaged_at,
+    a.last_engaged_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM (SELECT * FROM jimo.experiences WHERE upper(type) = 'POST') x
+FULL JOIN (
+    SELECT experience_uid,
+           sum(likes) AS likes,
+           sum(comments) AS comments,
+           count(*) AS engaged_jimers,
+           count(*) FILTER (WHERE likes > 0) AS liking_jimers,
+           count(*) FILTER (WHERE comments > 0) AS commenting_jimers,
+           min(least(first_liked_at, first_commented_at)) AS first_engaged_at,
+           max(greatest(last_liked_at, last_commented_at)) AS last_engaged_at
+    FROM jimo.journeys
+    WHERE likes > 0 OR comments > 0
+    GROUP BY experience_uid
+) a ON a.experience_uid = x.uid;
+
+CREATE OR REPLACE VIEW jimo.survey_ratings AS
+SELECT
+    r.experience_uid,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    r.step_uid,
+    r.step_title,
+    k.step_type,
+    r.responses,
+    r.respondents,
+    r.mean,
+    r.median,
+    k.scale_min_seen,
+    k.scale_max_seen,
+    d.distribution,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM (
+    SELECT
+        a.experience_uid,
+        a.step_uid,
+        (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
+             FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
+        count(*) AS responses,
+        count(DISTINCT a.jimer_uid) AS respondents,
+        round(avg(a.answer_number), 2) AS mean,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_rating
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+    GROUP BY a.experience_uid, a.step_uid
+) r
+JOIN jimo.survey_step_scales k
+  ON k.experience_uid IS NOT DISTINCT FROM r.experience_uid
+ AND k.step_uid IS NOT DISTINCT FROM r.step_uid
+CROSS JOIN LATERAL (
+    SELECT jsonb_object_agg(v.value, v.answers) AS distribution
+    FROM (
+        SELECT a.answer_number::text AS value, count(*) AS answers
+        FROM jimo.survey_answers a
+        WHERE a.experience_uid IS NOT DISTINCT FROM r.experience_uid
+          AND a.step_uid IS NOT DISTINCT FROM r.step_uid
+        GROUP BY a.answer_number
+    ) v
+) d
+LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
+
+CREATE OR REPLACE VIEW jimo.survey_choices AS
+SELECT
+    c.experience_uid,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    c.step_uid,
+    c.choice,
+    c.selections,
+    c.respondents,
+    t.respondents AS step_respondents,
+    round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM (
+    SELECT a.experience_uid, a.step_uid, o.choice,
+           count(*) AS selections,
+           count(DISTINCT a.jimer_uid) AS respondents
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_choice
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+    CROSS JOIN LATERAL unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS o(choice)
+    WHERE o.choice IS NOT NULL
+    GROUP BY a.experience_uid, a.step_uid, o.choice
+) c
+JOIN (
+    SELECT a.experience_uid, a.step_uid, count(DISTINCT a.jimer_uid) AS respondents
+    FROM jimo.survey_answers a
+    GROUP BY a.experience_uid, a.step_uid
+) t ON t.experience_uid IS NOT DISTINCT FROM c.experience_uid
+   AND t.step_uid IS NOT DISTINCT FROM c.step_uid
+LEFT JOIN jimo.experiences x ON x.uid = c.experience_uid;
+
+CREATE OR REPLACE VIEW jimo.survey_nps_trend AS
+SELECT
+    experience_uid,
+    step_uid,
+    grain,
+    period_start,
+    responses,
+    promoters,
+    passives,
+    detractors,
+    round(100.0 * (promoters - detractors) / responses, 1) AS nps,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM (
+    SELECT
+        a.experience_uid,
+        a.step_uid,
+        g.grain,
+        date_trunc(g.grain, a.answered_at) AS period_start,
+        count(*) AS responses,
+        count(*) FILTER (WHERE a.answer_number >= 9) AS promoters,
+        count(*) FILTER (WHERE a.answer_number IN (7, 8)) AS passives,
+        count(*) FILTER (WHERE a.answer_number <= 6) AS detractors
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_nps
+     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+    CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+    WHERE a.answer_number BETWEEN 0 AND 10 AND a.answer_number = trunc(a.answer_number)
+    GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at)
+) t
+LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
+
+CREATE OR REPLACE VIEW jimo.survey_ratings_trend AS
+SELECT
+    a.experience_uid,
+    a.step_uid,
+    g.grain,
+    date_trunc(g.grain, a.answered_at) AS period_start,
+    count(*) AS responses,
+    round(avg(a.answer_number), 2) AS mean,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.survey_answers a
+JOIN jimo.survey_step_scales k
+  ON k.is_rating
+ AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
+ AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
+GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at), x.project_uid, x.tags;
+
+COMMENT ON COLUMN jimo.all_experiences.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.all_experiences.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.journey_conversions.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.journey_conversions.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.tour_funnel.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.tour_funnel.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.tour_funnel_daily.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.tour_funnel_daily.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_responses.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_responses.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_funnel.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_funnel.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_nps.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_nps.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.checklist_funnel.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.checklist_funnel.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.checklist_tasks_summary.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.checklist_tasks_summary.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.experience_reach.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.experience_reach_daily.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.experience_reach_daily.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.post_engagement.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.post_engagement.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_ratings.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_ratings.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_choices.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_choices.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_nps_trend.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_nps_trend.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
+COMMENT ON COLUMN jimo.survey_ratings_trend.project_uid IS 'The experience''s Jimo project (latest snapshot)';
+COMMENT ON COLUMN jimo.survey_ratings_trend.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';

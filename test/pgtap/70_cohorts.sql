@@ -7,7 +7,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(11);
+SELECT plan(13);
 
 -- ev(event, jimer number, ISO time)
 CREATE FUNCTION pg_temp.ev(name text, jimer int, at timestamptz) RETURNS text
@@ -97,6 +97,22 @@ SELECT results_eq(
     'conversions by the customer''s own plan, through identify_token');
 SELECT is((SELECT count(*) FROM jimo.funnel_cohorts WHERE type <> 'TOUR'), 0::bigint,
           'no other experience types here');
+
+-- Every view with an experience_uid carries project_uid and tags (found in the
+-- catalog, so a view added later is covered); survey_step_scales is a building
+-- block of the survey views, which carry them, and experience_tags lists the
+-- tags themselves.
+SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname)
+           FROM pg_class c
+           WHERE c.relnamespace = 'jimo'::regnamespace AND c.relkind = 'v'
+             AND c.relname NOT IN ('survey_step_scales', 'experience_tags')
+             AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'experience_uid')
+             AND (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('project_uid', 'tags')) < 2),
+          NULL, 'every per-experience view has project_uid and tags');
+SELECT results_eq(
+    $$SELECT title, project_uid, started_jimers FROM jimo.tour_funnel WHERE 'onboarding' = ANY (tags)$$,
+    $$VALUES ('Welcome'::text, 'f1f1f1f1-0000-4000-8000-000000000001'::uuid, 5::bigint)$$,
+    'tour_funnel filtered by tag and showing its project, without a join');
 
 SELECT * FROM finish();
 ROLLBACK;
