@@ -71,8 +71,13 @@ head -100 "$work/part.00" >>"$work/part.02"
 for version in "${!released[@]}"; do
     commit="${released[$version]}"
     echo "# from $version (commit $commit) to $current"
+    if ! git -C "$root" cat-file -e "$commit^{commit}" 2>/dev/null &&
+        [[ "$(git -C "$root" rev-parse --is-shallow-repository 2>/dev/null)" == true ]]; then
+        # A shallow clone lacks the release commits; fetch the history from its origin.
+        timeout 120 git -C "$root" fetch --quiet --unshallow 2>/dev/null || true
+    fi
     if ! git -C "$root" cat-file -e "$commit^{commit}" 2>/dev/null; then
-        echo "Bail out! commit $commit of release $version is not in this clone (a shallow clone?)"
+        echo "Bail out! commit $commit of release $version is not in this clone (a shallow clone whose history could not be fetched?)"
         exit 1
     fi
     rm -rf "$work/v"
