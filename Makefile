@@ -26,9 +26,9 @@ OBJS = \
 # The install script of the current version is assembled from one file per
 # concern under sql/install.  Released versions are frozen: a database created
 # with one reaches the current version through the upgrade scripts under
-# sql/upgrade (ALTER EXTENSION jimo_webhooks UPDATE), which are shipped as is.
+# sql/jimo_webhooks--A--B.sql (ALTER EXTENSION jimo_webhooks UPDATE), shipped as is.
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(sort $(wildcard sql/upgrade/$(EXTENSION)--*--*.sql))
+DATA = $(sort $(wildcard sql/$(EXTENSION)--*--*.sql))
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/[a-z]*.sql)))
 REGRESS := $(filter-out $(EXTENSION)--%,$(REGRESS))

@@ -75,7 +75,7 @@ ext_dir="$("$pg_config" --sharedir)/extension"
 dpkg -L "$ext_pkg" >"$W/ext.list"
 check "the package holds $so (pg_config --pkglibdir)" grep -qx "$so" "$W/ext.list"
 want_files=("$ext_dir/jimo_webhooks.control" "$ext_dir/jimo_webhooks--$version.sql")
-for f in sql/upgrade/jimo_webhooks--*--*.sql; do want_files+=("$ext_dir/$(basename "$f")"); done
+for f in sql/jimo_webhooks--*--*.sql; do want_files+=("$ext_dir/$(basename "$f")"); done
 missing=()
 for f in "${want_files[@]}"; do grep -qx "$f" "$W/ext.list" || missing+=("$f"); done
 is "${missing[*]}" "" "and, in pg_config --sharedir, the control file, the install script and every upgrade script"
