@@ -16,6 +16,7 @@ OBJS = \
 	src/event.o \
 	src/extract.o \
 	src/facts.o \
+	src/fold.o \
 	src/funnel.o \
 	src/journeys.o \
 	src/payload.o \

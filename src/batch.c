@@ -29,6 +29,7 @@
 #include "batch.h"
 #include "entities.h"
 #include "facts.h"
+#include "fold.h"
 #include "journeys.h"
 #include "rollups.h"
 #include "steps.h"
@@ -203,20 +204,13 @@ entity_cmp(const void *a, const void *b)
 static void
 write_entities(JimoUnique *uniq, int nuniq, JimoEntityKind kind)
 {
-	HASHCTL		ctl;
-	HTAB	   *states;
-	HASH_SEQ_STATUS seq;
+	HTAB	   *states = jimo_fold_create("jimo entities", sizeof(pg_uuid_t),
+										  sizeof(JimoEntityState), nuniq);
 	JimoEntityState *st;
 	JimoEntityState **sorted;
 	JimoRows	rows;
 	long		n;
 	long		i;
-
-	ctl.keysize = sizeof(pg_uuid_t);
-	ctl.entrysize = sizeof(JimoEntityState);
-	ctl.hcxt = CurrentMemoryContext;
-	states = hash_create("jimo entities", Max(nuniq, 16), &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	for (i = 0; i < nuniq; i++)
 	{
@@ -246,15 +240,9 @@ write_entities(JimoUnique *uniq, int nuniq, JimoEntityKind kind)
 		}
 	}
 
-	n = hash_get_num_entries(states);
+	sorted = (JimoEntityState **) jimo_fold_sorted(states, entity_cmp, &n);
 	if (n == 0)
 		return;
-	sorted = palloc(sizeof(JimoEntityState *) * n);
-	i = 0;
-	hash_seq_init(&seq, states);
-	while ((st = hash_seq_search(&seq)) != NULL)
-		sorted[i++] = st;
-	qsort(sorted, n, sizeof(JimoEntityState *), entity_cmp);
 
 	jimo_rows_init(&rows, &jimo_entity_tables[kind], n);
 	for (i = 0; i < n; i++)

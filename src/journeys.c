@@ -14,6 +14,7 @@
 #include "catalog/pg_type.h"
 #include "utils/timestamp.h"
 
+#include "fold.h"
 #include "journeys.h"
 
 #define STAGE_COLS(first, last, count) \
@@ -45,13 +46,8 @@ static JimoTable journeys_table = {
 HTAB *
 jimo_journeys_create(int nelem)
 {
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(JimoJourneyKey);
-	ctl.entrysize = sizeof(JimoJourney);
-	ctl.hcxt = CurrentMemoryContext;
-	return hash_create("jimo journeys", Max(nelem, 16), &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return jimo_fold_create("jimo journeys", sizeof(JimoJourneyKey),
+							sizeof(JimoJourney), nelem);
 }
 
 void
@@ -92,20 +88,14 @@ journey_cmp(const void *a, const void *b)
 void
 jimo_journeys_write(HTAB *journeys)
 {
-	long		n = hash_get_num_entries(journeys);
-	JimoJourney **sorted;
-	HASH_SEQ_STATUS seq;
+	long		n;
+	JimoJourney **sorted = (JimoJourney **) jimo_fold_sorted(journeys, journey_cmp, &n);
 	JimoJourney *j;
 	JimoRows	rows;
-	long		i = 0;
+	long		i;
 
 	if (n == 0)
 		return;
-	sorted = palloc(sizeof(JimoJourney *) * n);
-	hash_seq_init(&seq, journeys);
-	while ((j = hash_seq_search(&seq)) != NULL)
-		sorted[i++] = j;
-	qsort(sorted, n, sizeof(JimoJourney *), journey_cmp);
 
 	jimo_rows_init(&rows, &journeys_table, n);
 	for (i = 0; i < n; i++)

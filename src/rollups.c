@@ -43,6 +43,7 @@
 #include "utils/uuid.h"
 
 #include "columns.h"
+#include "fold.h"
 #include "rollups.h"
 
 typedef struct SeenDayKey
@@ -159,7 +160,7 @@ fold_seen(HTAB *days, const JimoEvent *ev)
 	SeenDay    *d;
 	bool		found;
 	const char *dot = strchr(ev->name, '.');
-	char	   *prefix = pnstrdup(ev->name, dot ? (Size) (dot - ev->name) : strlen(ev->name));
+	Size		len = dot ? (Size) (dot - ev->name) : strlen(ev->name);
 
 	memset(&key, 0, sizeof(key));
 	key.day = utc_day(ev->occurred_at);
@@ -170,13 +171,15 @@ fold_seen(HTAB *days, const JimoEvent *ev)
 	{
 		d->first_seen_at = d->last_seen_at = ev->occurred_at;
 		d->views = 0;
-		d->prefix = prefix;
+		d->prefix = pnstrdup(ev->name, len);
 	}
 	d->first_seen_at = Min(d->first_seen_at, ev->occurred_at);
 	d->last_seen_at = Max(d->last_seen_at, ev->occurred_at);
 	d->views++;
-	if (strcmp(prefix, d->prefix) < 0)
-		d->prefix = prefix;
+	/* the smallest prefix, byte-wise as the column's "C" collation orders it */
+	if (strncmp(ev->name, d->prefix, len) < 0 ||
+		(strncmp(ev->name, d->prefix, len) == 0 && d->prefix[len] != '\0'))
+		d->prefix = pnstrdup(ev->name, len);
 }
 
 static int
@@ -188,18 +191,6 @@ day_total_cmp(const void *a, const void *b)
 	if (ka->day != kb->day)
 		return ka->day < kb->day ? -1 : 1;
 	return memcmp(&ka->experience_uid, &kb->experience_uid, sizeof(pg_uuid_t));
-}
-
-static HTAB *
-new_hash(const char *name, Size keysize, Size entrysize, long nelem)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = keysize;
-	ctl.entrysize = entrysize;
-	ctl.hcxt = CurrentMemoryContext;
-	return hash_create(name, Max(nelem, 16), &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 static DayTotal *
@@ -295,7 +286,7 @@ read_before(SeenDay **rows, long n, bool *existed, HTAB *pairs)
 static void
 write_totals(SeenDay **rows, long n, const bool *existed, HTAB *pairs)
 {
-	HTAB	   *totals = new_hash("jimo seen day totals", sizeof(DayTotalKey),
+	HTAB	   *totals = jimo_fold_create("jimo seen day totals", sizeof(DayTotalKey),
 								  sizeof(DayTotal), n);
 	HASH_SEQ_STATUS seq;
 	DayTotal   *t;
@@ -338,13 +329,7 @@ write_totals(SeenDay **rows, long n, const bool *existed, HTAB *pairs)
 		}
 	}
 
-	nt = hash_get_num_entries(totals);
-	sorted = palloc(sizeof(DayTotal *) * nt);
-	i = 0;
-	hash_seq_init(&seq, totals);
-	while ((t = hash_seq_search(&seq)) != NULL)
-		sorted[i++] = t;
-	qsort(sorted, nt, sizeof(DayTotal *), day_total_cmp);
+	sorted = (DayTotal **) jimo_fold_sorted(totals, day_total_cmp, &nt);
 
 	jimo_rows_init(&out, &day_totals_table, nt);
 	for (i = 0; i < nt; i++)
@@ -374,7 +359,6 @@ jimo_rollups_write(JimoUnique *uniq, int nuniq)
 {
 	HTAB	   *days;
 	HTAB	   *pairs;
-	HASH_SEQ_STATUS seq;
 	SeenDay    *d;
 	SeenDay   **sorted;
 	bool	   *existed;
@@ -391,7 +375,7 @@ jimo_rollups_write(JimoUnique *uniq, int nuniq)
 									  get_namespace_oid("jimo", false))))
 		return;
 
-	days = new_hash("jimo seen days", sizeof(SeenDayKey), sizeof(SeenDay), 64);
+	days = jimo_fold_create("jimo seen days", sizeof(SeenDayKey), sizeof(SeenDay), 64);
 
 	/* the events journeys count as views: the same set, so the same totals */
 	for (i = 0; i < nuniq; i++)
@@ -403,18 +387,12 @@ jimo_rollups_write(JimoUnique *uniq, int nuniq)
 			fold_seen(days, ev);
 	}
 
-	n = hash_get_num_entries(days);
+	sorted = (SeenDay **) jimo_fold_sorted(days, seen_day_cmp, &n);
 	if (n == 0)
 		return;
-	sorted = palloc(sizeof(SeenDay *) * n);
-	i = 0;
-	hash_seq_init(&seq, days);
-	while ((d = hash_seq_search(&seq)) != NULL)
-		sorted[i++] = d;
-	qsort(sorted, n, sizeof(SeenDay *), seen_day_cmp);
 
 	/* each pair's first day in this chunk */
-	pairs = new_hash("jimo seen pairs", sizeof(PairKey), sizeof(Pair), n);
+	pairs = jimo_fold_create("jimo seen pairs", sizeof(PairKey), sizeof(Pair), n);
 	for (i = 0; i < n; i++)
 	{
 		PairKey		key;
