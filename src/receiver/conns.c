@@ -216,18 +216,6 @@ conns_open(void)
 	return n;
 }
 
-static void
-deadline_ts(struct timespec *ts, double at)
-{
-	ts->tv_sec = (time_t) at;
-	ts->tv_nsec = (long) ((at - (double) ts->tv_sec) * 1e9);
-	if (ts->tv_nsec >= 1000000000L)
-	{
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /*
  * Close connections whose head is overdue, then sleep until the next one
  * can be.  Waiting entries are in deadline order, so the scan stops at the
@@ -258,7 +246,7 @@ reaper_main(void *arg)
 			}
 			cut(c, CUT_HEAD_TIMEOUT);
 		}
-		deadline_ts(&ts, next);
+		mono_deadline(&ts, next);
 		pthread_cond_timedwait(&wake, &lock, &ts);
 	}
 	pthread_mutex_unlock(&lock);

@@ -81,13 +81,11 @@ static char retry_after[16];
 
 /* ---------- responses ---------- */
 
-static enum MHD_Result
-reply(struct MHD_Connection *conn, Request *r, unsigned int status,
-	  const char *content_type, char *body, size_t len, bool must_free,
-	  const char *allow)
+struct MHD_Response *
+http_response(const char *content_type, char *body, size_t len, bool must_free,
+			  const char *allow)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(len, body,
 										   must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -95,13 +93,26 @@ reply(struct MHD_Connection *conn, Request *r, unsigned int status,
 	{
 		if (must_free)
 			free(body);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
 	if (allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	return resp;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, Request *r, unsigned int status,
+	  const char *content_type, char *body, size_t len, bool must_free,
+	  const char *allow)
+{
+	struct MHD_Response *resp = http_response(content_type, body, len, must_free, allow);
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
 	/* while draining, make keep-alive clients reconnect elsewhere */
 	if (__atomic_load_n(&shutting_down, __ATOMIC_RELAXED))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");

@@ -9,6 +9,17 @@
 #define RECEIVER_HTTP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+struct MHD_Response;
+
+/*
+ * A response with its Content-Type (and Allow, when given) set, for both
+ * listeners; NULL when out of memory, with body freed if it was to be.
+ */
+extern struct MHD_Response *http_response(const char *content_type, char *body,
+										  size_t len, bool must_free,
+										  const char *allow);
 
 extern bool http_start(void);
 extern void http_begin_shutdown(void);

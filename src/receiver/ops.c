@@ -39,20 +39,11 @@ static enum MHD_Result
 ops_reply(struct MHD_Connection *conn, unsigned int status, const char *content_type,
 		  char *body, size_t len, bool must_free, const char *allow)
 {
-	struct MHD_Response *resp;
+	struct MHD_Response *resp = http_response(content_type, body, len, must_free, allow);
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, body,
-										   must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
-	{
-		if (must_free)
-			free(body);
 		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -76,18 +76,6 @@ queue_push(Delivery *d)
 	return res;
 }
 
-static void
-deadline_ts(struct timespec *ts, double at)
-{
-	ts->tv_sec = (time_t) at;
-	ts->tv_nsec = (long) ((at - (double) ts->tv_sec) * 1e9);
-	if (ts->tv_nsec >= 1000000000L)
-	{
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /*
  * Take up to max deliveries (and about max_bytes of bodies; at least one).
  * Waits up to timeout_ms for the first one; returns 0 on timeout and -1
@@ -103,7 +91,7 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 	size_t		nbytes = 0;
 
 	pthread_mutex_lock(&lock);
-	deadline_ts(&ts, mono_now() + timeout_ms / 1000.0);
+	mono_deadline(&ts, mono_now() + timeout_ms / 1000.0);
 	while (count == 0 && !closed)
 	{
 		if (pthread_cond_timedwait(&nonempty, &lock, &ts) == ETIMEDOUT)
@@ -119,7 +107,7 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 	/* let the batch fill up, bounded by the age of its oldest delivery */
 	if (wait_ms > 0 && !closed)
 	{
-		deadline_ts(&ts, head->enqueued_at + wait_ms / 1000.0);
+		mono_deadline(&ts, head->enqueued_at + wait_ms / 1000.0);
 		while (count > 0 && count < max && bytes < max_bytes && !closed)
 		{
 			if (pthread_cond_timedwait(&nonempty, &lock, &ts) == ETIMEDOUT)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "clock.h"
 #include "metrics.h"
 
 struct MHD_Connection;
@@ -53,14 +54,5 @@ extern void queue_close(void);
 extern int	queue_depth(void);
 extern int	queue_pending(void);
 extern void delivery_finish(Delivery *d);
-
-static inline double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 #endif							/* RECEIVER_QUEUE_H */
