@@ -24,29 +24,13 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-n=0
-failed=0
-ok() {
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-        echo "not ok $n - $2"
-        failed=1
-    fi
-}
 
 # --- data: generated events of every type, with redeliveries, one rejected body -------
 python3 "$root/test/bench/gen_events.py" --events 3000 --jimers 200 --seed 11 \
     --duplicates 0.05 --shuffle random --project --tags >"$work/old.jsonl"
 python3 "$root/test/bench/gen_events.py" --events 200 --jimers 50 --seed 12 \
     --start 2025-06-01 >"$work/new.jsonl"
-load() { # DB FILE: receive_batch every line of FILE, in one call; prints "status count" lines
-    psql_ -d "$1" <<SQL
-CREATE TEMP TABLE staging (n bigserial, body text);
-\copy staging (body) FROM '$2' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
-SELECT status || ' ' || count(*) FROM jimo.receive_batch((SELECT array_agg(body ORDER BY n) FROM staging)) GROUP BY status ORDER BY status;
-SQL
-}
-load "$src" "$work/old.jsonl" >/dev/null
+jimo_load "$src" "$work/old.jsonl" >/dev/null
 psql_ -d "$src" -c "SELECT count(*) FROM jimo.receive('{\"event\": \"tour.started\", \"time\": \"yesterday\"}')" >/dev/null
 jimo_fingerprint "$src" >"$work/before"
 events_before=$(psql_ -d "$src" -c "SELECT count(*) FROM jimo.events")
@@ -80,9 +64,9 @@ check_restored() {
     # The first 300 old bodies again, as Jimo's retries would send them: all duplicates
     # of the restored rows, with the ids they had.
     head -300 "$work/old.jsonl" >"$work/redeliver.jsonl"
-    out=$(load "$db" "$work/redeliver.jsonl" | tr '\n' ' ')
+    out=$(jimo_load "$db" "$work/redeliver.jsonl" | tr '\n' ' ')
     ok "$([ "$out" = "duplicate 300 " ] && echo 0 || echo 1)" "$how: redeliveries after restore are duplicates (got: $out)"
-    out=$(load "$db" "$work/new.jsonl" | tr '\n' ' ')
+    out=$(jimo_load "$db" "$work/new.jsonl" | tr '\n' ' ')
     ok "$([ "$out" = "stored 200 " ] && echo 0 || echo 1)" "$how: new events after restore are stored (got: $out)"
     out=$(psql_ -d "$db" -c "SELECT count(*) FILTER (WHERE id <= $max_id) || ' ' || count(DISTINCT id) FROM jimo.events WHERE received_at > (SELECT max(received_at) FROM jimo.events WHERE id <= $max_id)")
     ok "$([ "$out" = "0 200" ] && echo 0 || echo 1)" "$how: new events got 200 fresh ids above $max_id (new rows with an old id, distinct new ids: $out)"

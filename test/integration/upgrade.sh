@@ -34,25 +34,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-n=0
-failed=0
-ok() {
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-        echo "not ok $n - $2"
-        failed=1
-    fi
-}
-load() { # DB FILE: one receive_batch call with every line of FILE; prints "status count" lines
-    psql_ -d "$1" <<SQL
-CREATE TEMP TABLE staging (n bigserial, body text);
-\copy staging (body) FROM '$2' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
-SELECT status || ' ' || count(*) FROM jimo.receive_batch((SELECT array_agg(body ORDER BY n) FROM staging)) GROUP BY status ORDER BY status;
-SQL
-}
 both() { # FILE DESC: the same call into both databases must have the same outcomes
-    load "$old_db" "$1" >"$work/out.old"
-    load "$new_db" "$1" >"$work/out.new"
+    jimo_load "$old_db" "$1" >"$work/out.old"
+    jimo_load "$new_db" "$1" >"$work/out.new"
     if cmp -s "$work/out.old" "$work/out.new"; then
         ok 0 "$2: $(tr '\n' ' ' <"$work/out.new")"
     else
@@ -97,13 +81,13 @@ for version in "${!released[@]}"; do
     psql_ -d "$old_db" -c "CREATE EXTENSION jimo_webhooks VERSION '$version'"
     got=$(psql_ -d "$old_db" -c "SELECT extversion FROM pg_extension WHERE extname = 'jimo_webhooks'")
     ok "$([ "$got" = "$version" ] && echo 0 || echo 1)" "$version installed from its release commit (got $got)"
-    load "$old_db" "$work/part.00" >"$work/out.old"
+    jimo_load "$old_db" "$work/part.00" >"$work/out.old"
     psql_ -d "$old_db" -c "SELECT count(*) FROM jimo.events" >"$work/events.v"
 
     # the new build arrives (library, control, scripts); the database is still at V
     "${as_root[@]}" make -s -C "$root" install PG_CONFIG="$pg_config" >/dev/null
     psql_ -d "$new_db" -c "CREATE EXTENSION jimo_webhooks"
-    load "$new_db" "$work/part.00" >"$work/out.new"
+    jimo_load "$new_db" "$work/part.00" >"$work/out.new"
     both "$work/part.01" "$version schema with the $current library: the same outcomes as a fresh $current"
 
     # Everything stored so far, to check that the upgrade keeps it row for row.

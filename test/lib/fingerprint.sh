@@ -1,7 +1,11 @@
 # shellcheck shell=bash
-# Fingerprints of everything in schema jimo, for tests that compare two databases
-# (dump and restore, upgrade against a fresh install). Source this file, then:
+# Helpers for tests that compare two databases (dump and restore, upgrade against a
+# fresh install). Source this file, then:
 #
+#   jimo_load DB FILE        one jimo.receive_batch call with every line of FILE (JSON
+#                            Lines); prints its outcomes as "status count" lines
+#   ok STATUS DESC           a TAP line: "ok N - DESC" when STATUS is 0, else "not ok"
+#                            (and failed=1); n counts them, for the final "1..$n"
 #   jimo_fingerprint DB [COLUMN...]
 #
 # prints one line per table and view of schema jimo, found in the catalog (so that a
@@ -26,5 +30,23 @@ FROM pg_class c
 WHERE c.relnamespace = 'jimo'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
 ORDER BY c.relname
 \gexec
+SQL
+}
+
+n=0
+failed=0
+ok() {
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
+        echo "not ok $n - $2"
+        failed=1
+    fi
+}
+
+jimo_load() {
+    psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<SQL
+CREATE TEMP TABLE staging (n bigserial, body text);
+\\copy staging (body) FROM '$2' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')
+SELECT status || ' ' || count(*) FROM jimo.receive_batch((SELECT array_agg(body ORDER BY n) FROM staging)) GROUP BY status ORDER BY status;
 SQL
 }
