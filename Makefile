@@ -4,7 +4,7 @@
 #   make run                      embedded throwaway cluster + receiver
 
 EXTENSION  = jimo_webhooks
-EXTVERSION = 0.2
+EXTVERSION = 0.3
 
 MODULE_big = jimo_webhooks
 OBJS = \
@@ -28,8 +28,12 @@ OBJS = \
 # concern under sql/install.  Released versions are frozen: a database created
 # with one reaches the current version through the upgrade scripts under
 # sql/jimo_webhooks--A--B.sql (ALTER EXTENSION jimo_webhooks UPDATE), shipped as is.
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(sort $(wildcard sql/$(EXTENSION)--*--*.sql))
+# The upgrade script into the current version is assembled the same way from
+# sql/upgrade/PREV--CUR/*.sql; older upgrade scripts are committed whole.
+EXTPREV = 0.2
+UPGRADE = sql/$(EXTENSION)--$(EXTPREV)--$(EXTVERSION).sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPGRADE)
+DATA = $(filter-out $(UPGRADE),$(sort $(wildcard sql/$(EXTENSION)--*--*.sql)))
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/[a-z]*.sql)))
 REGRESS := $(filter-out $(EXTENSION)--%,$(REGRESS))
@@ -47,6 +51,9 @@ include $(PGXS)
 $(OBJS): $(wildcard src/*.h)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+$(UPGRADE): $(sort $(wildcard sql/upgrade/$(EXTPREV)--$(EXTVERSION)/*.sql))
 	cat $^ > $@
 
 -include src/receiver/receiver.mk

@@ -18,7 +18,7 @@ source "$root/test/lib/fingerprint.sh"
 psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 # Released versions and the commit each was released at.
-declare -A released=([0.1]=366ed5734d40edf91279d1b70edb5c8ee854e294)
+declare -A released=([0.1]=366ed5734d40edf91279d1b70edb5c8ee854e294 [0.2]=35a91656accded8ebad5bd8556fef66bf24ba33d)
 
 pg_config="${PG_CONFIG:-pg_config}"
 if ((EUID == 0)); then as_root=(); else as_root=(sudo); fi
