@@ -19,6 +19,7 @@ OBJS = \
 	src/fold.o \
 	src/funnel.o \
 	src/journeys.o \
+	src/partitions.o \
 	src/payload.o \
 	src/rollups.o \
 	src/steps.o \

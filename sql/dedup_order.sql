@@ -8,7 +8,8 @@ SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 
 -------------------------------------------------------------------------------
 -- 1. Redelivery: the same JSON with other whitespace and key order
@@ -47,7 +48,8 @@ FROM jimo.events ORDER BY occurred_at, deliveries;
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 CREATE TEMP TABLE times AS
 SELECT t AS time_as_sent, r.*
 FROM (VALUES ('1740133769000'), ('1740133769'), ('"1740133769000"'),
@@ -67,7 +69,8 @@ ORDER BY e.occurred_at, time_as_sent;
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 -- ev(name, minute, experience uid, title, state, who, username)
 CREATE FUNCTION pg_temp.ev(name text, minute int, xuid text, title text,
                            who text DEFAULT 'user', username text DEFAULT 'Sam')
@@ -144,7 +147,8 @@ FROM jimo.journeys ORDER BY experience_uid;
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 -- experience ...0b: newest first (minute 30), then older ones, in separate calls
 SELECT pg_temp.recv_each(ARRAY[
     pg_temp.ev('tour.status-changed', 30, '10000000-0000-4000-8000-00000000000b', 'newest', 'user', 'Ana v3'),
@@ -322,7 +326,8 @@ DECLARE
 BEGIN
     TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
              jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
     bodies := ARRAY(SELECT body FROM deliveries ORDER BY md5(body || seed), d);
     IF batch_size = 0 THEN
         FOR k IN 1 .. cardinality(bodies) LOOP
@@ -461,7 +466,8 @@ GROUP BY seed, batch_size ORDER BY seed, batch_size;
 -- The same, split over several transactions (psql autocommits each call).
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 \set ECHO none
 \o /dev/null
 WITH o AS (SELECT body, row_number() OVER (ORDER BY md5(body || 'tx'), d) AS rn
@@ -478,7 +484,8 @@ FROM pg_temp.snapshot() s JOIN reference f USING (tbl);
 -- identical, and the counters count every delivery.
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 SELECT status, count(*)
 FROM jimo.receive_batch(ARRAY(SELECT body FROM deliveries, generate_series(1, 3)
                               ORDER BY md5(body || 'x3' || generate_series)))

@@ -9,7 +9,8 @@ SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys CASCADE;
+         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 
 -- ok(extra): a valid tour.started whose keys "extra" overrides
 CREATE FUNCTION pg_temp.ok(extra jsonb DEFAULT '{}') RETURNS text LANGUAGE sql AS $$

@@ -25,12 +25,14 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/timestamp.h"
 
 #include "batch.h"
 #include "entities.h"
 #include "facts.h"
 #include "fold.h"
 #include "journeys.h"
+#include "partitions.h"
 #include "rollups.h"
 #include "steps.h"
 
@@ -354,6 +356,57 @@ write_events_isolating(JimoUnique *uniq, int n)
 	FreeErrorData(edata);
 }
 
+/*
+ * Create the partitions the accepted events need, and reject those older
+ * than the retention horizon (see partitions.c).  Returns how many are
+ * still accepted; the others are appended to rejected[].
+ */
+static int
+apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
+			  Keyed *rejected, int *nrejected, bool raise_errors)
+{
+	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(naccepted, 1));
+	TimestampTz horizon;
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < naccepted; i++)
+		times[i] = items[accepted[i].index].ev->occurred_at;
+	horizon = jimo_partitions_prepare(times, naccepted);
+	pfree(times);
+	if (horizon == DT_NOBEGIN)
+		return naccepted;
+
+	for (i = 0; i < naccepted; i++)
+	{
+		JimoItem   *it = &items[accepted[i].index];
+
+		if (it->ev->occurred_at >= horizon)
+		{
+			accepted[kept++] = accepted[i];
+			continue;
+		}
+		if (raise_errors)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("jimo: the event time %s is before the retention horizon %s",
+							timestamptz_to_str(it->ev->occurred_at),
+							timestamptz_to_str(horizon)),
+					 errdetail("Its month was removed by jimo.expire(); storing it again could count an expired event twice."),
+					 errhint("jimo.receive() keeps such a body in jimo.rejected.")));
+		it->status = JSTATUS_REJECTED;
+		it->sqlerrcode = ERRCODE_INVALID_PARAMETER_VALUE;
+		it->error = psprintf("jimo: the event time %s is before the retention horizon %s: "
+							 "its month was removed by jimo.expire()",
+							 timestamptz_to_str(it->ev->occurred_at),
+							 timestamptz_to_str(horizon));
+		it->ev = NULL;
+		jimo_digest_bytes(it->body, it->len, &rejected[*nrejected].digest);
+		rejected[(*nrejected)++].index = accepted[i].index;
+	}
+	return kept;
+}
+
 void
 jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 {
@@ -392,12 +445,14 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 			accepted[naccepted++].index = i;
 		}
 	}
-	uniq = group_by_digest(items, accepted, naccepted, unique_of, &nuniq);
-
 	/* phase two: a few set-based statements for the whole chunk */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "jimo: SPI_connect failed");
 	MemoryContextSwitchTo(cxt);
+
+	naccepted = apply_horizon(items, accepted, naccepted, rejected, &nrejected,
+							  raise_errors);
+	uniq = group_by_digest(items, accepted, naccepted, unique_of, &nuniq);
 
 	if (nuniq > 0)
 	{

@@ -188,12 +188,24 @@ build_sql(const JimoTable *table)
 	return sql.data;
 }
 
+/* prepare a statement and keep its plan for the life of the backend */
+SPIPlanPtr
+jimo_prepare(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "jimo: could not prepare \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
 static void
 prepare_plan(JimoTable *table)
 {
 	Oid		   *argtypes;
 	char	   *sql;
-	SPIPlanPtr	plan;
 	int			i;
 
 	argtypes = palloc(sizeof(Oid) * table->ncols);
@@ -205,12 +217,7 @@ prepare_plan(JimoTable *table)
 	}
 	sql = build_sql(table);
 	elog(DEBUG1, "jimo: preparing %s", sql);
-	plan = SPI_prepare(sql, table->ncols, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "jimo: could not prepare \"%s\": %s",
-			 sql, SPI_result_code_string(SPI_result));
-	SPI_keepplan(plan);
-	table->plan = plan;
+	table->plan = jimo_prepare(sql, table->ncols, argtypes);
 	pfree(argtypes);
 	pfree(sql);
 }

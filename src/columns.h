@@ -63,6 +63,7 @@ typedef struct JimoRows
 	bool	  **nulls;
 } JimoRows;
 
+extern SPIPlanPtr jimo_prepare(const char *sql, int nargs, Oid *argtypes);
 extern void jimo_rows_init(JimoRows *rows, JimoTable *table, int capacity);
 extern void jimo_rows_add(JimoRows *rows, const Datum *values, const bool *nulls);
 extern int	jimo_rows_write(JimoRows *rows);

@@ -24,25 +24,60 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 static char *jimo_funnel_window = NULL;
+static char *jimo_retention = NULL;
 
-/* the window must read as an interval, or every funnel view would fail */
+/* does the text read as an interval? fills *itm when it does */
 static bool
-check_funnel_window(char **newval, void **extra, GucSource source)
+parse_interval_text(const char *text, struct pg_itm_in *itm)
 {
 	char		workbuf[256];
 	char	   *field[MAXDATEFIELDS];
 	int			ftype[MAXDATEFIELDS];
 	int			nf;
 	int			dtype;
+
+	if (ParseDateTime(text, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) == 0 &&
+		DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, itm) == 0)
+		return true;
+	return DecodeISO8601Interval((char *) text, &dtype, itm) == 0;
+}
+
+/*
+ * jimo.expire() drops whole months; a redelivery of an event whose month is
+ * gone is rejected, so the retention must outlast Jimo's 11 days of retries
+ * with a margin.  Refused here, when it is set, rather than on the night the
+ * expiry job runs.
+ */
+static bool
+check_retention(char **newval, void **extra, GucSource source)
+{
+	struct pg_itm_in itm;
+	Interval	span;
+
+	if (*newval == NULL || **newval == '\0')
+		return true;
+	if (!parse_interval_text(*newval, &itm) || itmin2interval(&itm, &span) != 0)
+	{
+		GUC_check_errdetail("\"%s\" is not an interval, e.g. '400 days'.", *newval);
+		return false;
+	}
+	if (span.month * DAYS_PER_MONTH + span.day < 30 ||
+		(span.month * DAYS_PER_MONTH + span.day == 30 && span.time < 0))
+	{
+		GUC_check_errdetail("Jimo redelivers events for about 11 days; the retention must be at least 30 days.");
+		return false;
+	}
+	return true;
+}
+
+/* the window must read as an interval, or every funnel view would fail */
+static bool
+check_funnel_window(char **newval, void **extra, GucSource source)
+{
 	struct pg_itm_in itm;
 
-	if (*newval == NULL)
-		return true;
-	if (ParseDateTime(*newval, workbuf, sizeof(workbuf), field, ftype,
-					  MAXDATEFIELDS, &nf) == 0 &&
-		DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, &itm) == 0)
-		return true;
-	if (DecodeISO8601Interval(*newval, &dtype, &itm) == 0)
+	if (*newval == NULL || parse_interval_text(*newval, &itm))
 		return true;
 	GUC_check_errdetail("\"%s\" is not an interval, e.g. '14 days'.", *newval);
 	return false;
@@ -60,6 +95,15 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_funnel_window, NULL, NULL);
+	DefineCustomStringVariable("jimo.retention",
+							   "How long jimo.expire() keeps events (empty: forever).",
+							   "jimo.expire() drops the months of events that ended "
+							   "more than this ago; at least 30 days.",
+							   &jimo_retention,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   check_retention, NULL, NULL);
 	MarkGUCPrefixReserved("jimo");
 }
 

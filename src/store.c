@@ -88,7 +88,8 @@ count_redeliveries(JimoUnique *uniq, int n)
 {
 	Datum	   *digests = palloc(sizeof(Datum) * n);
 	Datum	   *counts = palloc(sizeof(Datum) * n);
-	Datum		args[2];
+	Datum	   *times = palloc(sizeof(Datum) * n);
+	Datum		args[3];
 	int			m = 0;
 	int			i;
 	int			rc;
@@ -98,28 +99,32 @@ count_redeliveries(JimoUnique *uniq, int n)
 		if (uniq[i].event_id != 0)
 			continue;
 		digests[m] = jimo_digest_datum(&uniq[i].digest);
-		counts[m++] = Int32GetDatum(uniq[i].deliveries);
+		counts[m] = Int32GetDatum(uniq[i].deliveries);
+		times[m++] = TimestampTzGetDatum(uniq[i].item->ev->occurred_at);
 	}
 	if (m == 0)
 		return;
 
 	if (redelivery_plan == NULL)
 	{
-		Oid			argtypes[2] = {BYTEAARRAYOID, INT4ARRAYOID};
+		Oid			argtypes[3] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
 
-		redelivery_plan = SPI_prepare(
+		/*
+		 * The event time is part of the key: with jimo.events partitioned
+		 * by it, each lookup reads one month's index only.
+		 */
+		redelivery_plan = jimo_prepare(
 			"UPDATE jimo.events AS e "
 			"SET deliveries = e.deliveries + u.n, last_received_at = now() "
-			"FROM unnest($1, $2) AS u(digest, n) "
-			"WHERE e.digest = u.digest "
-			"RETURNING e.id, e.digest", 2, argtypes);
-		if (redelivery_plan == NULL)
-			elog(ERROR, "jimo: could not prepare redelivery update: %s",
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(redelivery_plan);
+			"FROM unnest($1, $2, $3) AS u(digest, n, occurred_at) "
+			"WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at "
+			"RETURNING e.id, e.digest", 3, argtypes);
 	}
 	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(counts, m, INT4OID, 4, true, TYPALIGN_INT));
+	args[2] = PointerGetDatum(construct_array(times, m, TIMESTAMPTZOID,
+											  sizeof(TimestampTz), true,
+											  TYPALIGN_DOUBLE));
 	rc = SPI_execute_plan(redelivery_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));

@@ -5,8 +5,8 @@ COMMENT ON SCHEMA jimo IS 'Jimo webhook events (jimo_webhooks extension)';
 -------------------------------------------------------------------------------
 
 CREATE TABLE jimo.events (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    digest           bytea NOT NULL UNIQUE,
+    id               bigint GENERATED ALWAYS AS IDENTITY,
+    digest           bytea NOT NULL,
     name             text NOT NULL,
     version          text,
     occurred_at      timestamptz NOT NULL,
@@ -18,12 +18,21 @@ CREATE TABLE jimo.events (
     user_uid         uuid,
     project_uid      uuid,
     payload          jsonb NOT NULL
-);
+) PARTITION BY RANGE (occurred_at);
+-- Partitioned by month of event time: months are created when an event
+-- first needs them, with their keys, PRIMARY KEY (id) and UNIQUE (digest),
+-- and old ones can be expired (16_partitions.sql).  The digest covers the
+-- whole payload, time included, so equal digests always land in the same
+-- month: a unique digest per month is a unique digest, dedup stays exact,
+-- and a redelivery is looked up in its own month only.  The keys belong to
+-- the partitions, not to this table, because pg_dump cannot restore
+-- partitions of an extension's table that has indexes of its own (it would
+-- create each partition's index twice).
 -- Only the keys are indexed: each index on this append-mostly table costs
 -- ingest throughput, and the views read journeys and facts instead.  Add
 -- indexes for your own ad-hoc queries (see README.md).
 
-COMMENT ON TABLE jimo.events IS 'One row per distinct Jimo event (deduplicated on the SHA-256 of the canonical jsonb payload); redeliveries only bump deliveries';
+COMMENT ON TABLE jimo.events IS 'One row per distinct Jimo event (deduplicated on the SHA-256 of the canonical jsonb payload); redeliveries only bump deliveries. Partitioned by month of event time (UTC): see jimo.partitions and jimo.expire()';
 COMMENT ON COLUMN jimo.events.id IS 'Surrogate id, in order of first arrival';
 COMMENT ON COLUMN jimo.events.digest IS 'SHA-256 of the payload in jsonb normal form: whitespace and key order do not change it';
 COMMENT ON COLUMN jimo.events.name IS 'Jimo event name as sent, e.g. tour.completed (unknown names are kept too)';
@@ -160,10 +169,15 @@ COMMENT ON COLUMN jimo.experience_tags.name IS 'Tag name';
 -------------------------------------------------------------------------------
 -- Facts: one row per stored interaction event that carries a sub-object.
 -- Sub-object ids are text: their shape is not published by Jimo.
+-- Partitioned like jimo.events, by the same event time and months, so that a
+-- month expires from both at once; each partition has PRIMARY KEY (event_id)
+-- and an index on the experience (16_partitions.sql).  event_id is the id of
+-- the event in jimo.events; there is no foreign key: ingest writes both in
+-- one transaction, and only whole months are ever removed, from both.
 -------------------------------------------------------------------------------
 
 CREATE TABLE jimo.survey_answers (
-    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    event_id         bigint NOT NULL,
     experience_uid   uuid,
     jimer_uid        uuid,
     answered_at      timestamptz NOT NULL,
@@ -176,8 +190,7 @@ CREATE TABLE jimo.survey_answers (
     answer_choices   text[],
     step             jsonb,
     answer           jsonb
-);
-CREATE INDEX survey_answers_experience_idx ON jimo.survey_answers (experience_uid, step_uid);
+) PARTITION BY RANGE (answered_at);
 COMMENT ON TABLE jimo.survey_answers IS 'One row per survey.step.answered event';
 COMMENT ON COLUMN jimo.survey_answers.answer_text IS 'The answer as text: a string answer, a number, or the text/value of an answer object; choices joined with ", "';
 COMMENT ON COLUMN jimo.survey_answers.answer_number IS 'The answer as a number when it is one (NPS, rating, numeric string)';
@@ -218,7 +231,7 @@ COMMENT ON COLUMN jimo.survey_steps.step_uid IS 'The step uid as sent, or '''' w
 COMMENT ON COLUMN jimo.survey_steps.answers IS 'Distinct survey.step.answered events for this step';
 
 CREATE TABLE jimo.checklist_tasks (
-    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    event_id         bigint NOT NULL,
     experience_uid   uuid,
     jimer_uid        uuid,
     occurred_at      timestamptz NOT NULL,
@@ -226,29 +239,26 @@ CREATE TABLE jimo.checklist_tasks (
     task_uid         text,
     task_title       text,
     task             jsonb
-);
-CREATE INDEX checklist_tasks_experience_idx ON jimo.checklist_tasks (experience_uid, task_uid);
+) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE jimo.checklist_tasks IS 'One row per checklist.task.completed or checklist.task.skipped event';
 
 CREATE TABLE jimo.post_comments (
-    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    event_id         bigint NOT NULL,
     experience_uid   uuid,
     jimer_uid        uuid,
     commented_at     timestamptz NOT NULL,
     comment_uid      text,
     content          text,
     comment          jsonb
-);
-CREATE INDEX post_comments_experience_idx ON jimo.post_comments (experience_uid);
+) PARTITION BY RANGE (commented_at);
 COMMENT ON TABLE jimo.post_comments IS 'One row per post.commented event';
 
 CREATE TABLE jimo.post_likes (
-    event_id         bigint PRIMARY KEY REFERENCES jimo.events (id) ON DELETE CASCADE,
+    event_id         bigint NOT NULL,
     experience_uid   uuid,
     jimer_uid        uuid,
     liked_at         timestamptz NOT NULL
-);
-CREATE INDEX post_likes_experience_idx ON jimo.post_likes (experience_uid);
+) PARTITION BY RANGE (liked_at);
 COMMENT ON TABLE jimo.post_likes IS 'One row per post.liked event';
 
 -------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 # Concurrent sessions storing overlapping sets of deliveries end with exactly
 # the tables that one session storing them one after another gets: no event
 # stored twice, no delivery lost, no deadlock, no state that depends on which
-# session committed first. Needs PGHOST/PGPORT/PGUSER/PGDATABASE of a database
+# session committed first, and the sessions racing to create the same new months
+# (partitions) all succeed. Needs PGHOST/PGPORT/PGUSER/PGDATABASE of a database
 # with jimo_webhooks (test/run provides them).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,7 +19,7 @@ CREATE TABLE conc_staging (n bigserial, body text);
 \copy conc_staging (body) FROM '$work/events.jsonl' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
 SQL
 
-reset_sql="TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers, jimo.users, jimo.projects, jimo.journeys, jimo.seen_days, jimo.seen_day_totals CASCADE"
+reset_sql="TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers, jimo.users, jimo.projects, jimo.journeys, jimo.seen_days, jimo.seen_day_totals, jimo.survey_answers, jimo.checklist_tasks, jimo.post_comments, jimo.post_likes"
 # Session s gets every body but those with n % 4 = s - 1, in its own order, in
 # 8 calls of about 750 bodies, each call its own transaction as the receiver
 # does: the four sets overlap, every body goes to three sessions. (Sessions

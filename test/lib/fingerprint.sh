@@ -12,12 +12,15 @@
 # relation added later is compared without anyone remembering to list it):
 #   relname|rows|md5 of every row as text, in sorted order
 # The named columns are left out wherever they occur: columns that hold arrival times,
-# which two databases fed the same events at different moments cannot share.
+# which two databases fed the same events at different moments cannot share. Columns
+# that describe storage rather than data (sizes on disk, the planner's row estimates of
+# jimo.partitions and jimo.expired_months) are always left out: no two databases share
+# them, even with the same rows.
 
 jimo_fingerprint() {
     local db="${1:?usage: jimo_fingerprint DB [COLUMN...]}"
     shift
-    psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v excluded="$*" <<'SQL'
+    psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v excluded="$* rows_estimate total_bytes events_estimate" <<'SQL'
 SELECT format(
          'SELECT %L, count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM (SELECT %s FROM jimo.%I) r',
          c.relname,

@@ -1,0 +1,209 @@
+-------------------------------------------------------------------------------
+-- Time partitions and retention.
+--
+-- jimo.events and the fact tables (one row per event) are partitioned by
+-- month of event time, in UTC, with the same bounds, so that a month of
+-- history can be expired by dropping its partitions: no mass DELETE, no
+-- dead rows, no long lock.  A month is created the first time an event of
+-- that month is stored (ingest calls jimo.ensure_partitions before it
+-- writes), whatever the event time: Jimo retries for 11 days, clocks are
+-- wrong, and backfills reach years back.  Months before 2015 (before Jimo)
+-- share one partition, and so do months from 2100 on, so that a sender with
+-- a broken clock cannot create thousands of tables.
+--
+-- Partitions are created by ingest, not by CREATE EXTENSION, so they are
+-- ordinary tables attached to the extension's tables: pg_dump writes them
+-- and their rows like any other table, and DROP EXTENSION drops them with
+-- their parent.
+-------------------------------------------------------------------------------
+
+-- The tables partitioned together, the column each is partitioned on, and
+-- the keys and indexes each partition gets (see 10_tables.sql for why they
+-- are the partitions' own).
+CREATE FUNCTION jimo.partitioned_tables(OUT table_name name, OUT time_column name,
+                                        OUT keys text[], OUT indexes text[])
+    RETURNS SETOF record
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    VALUES ('events'::name, 'occurred_at'::name, ARRAY['PRIMARY KEY (id)', 'UNIQUE (digest)'], ARRAY[]::text[]),
+           ('survey_answers', 'answered_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid, step_uid']),
+           ('checklist_tasks', 'occurred_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid, task_uid']),
+           ('post_comments', 'commented_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid']),
+           ('post_likes', 'liked_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid'])
+$$;
+COMMENT ON FUNCTION jimo.partitioned_tables() IS 'The tables partitioned by month of event time, their time column, and the keys and indexes of each partition';
+
+-- What retention removed, one row per expired partition range.  Events older
+-- than the newest upper bound here are rejected from then on (a redelivery
+-- of an expired event must not come back as a new one).
+CREATE TABLE jimo.expired_months (
+    lower_bound      timestamptz NOT NULL PRIMARY KEY,
+    upper_bound      timestamptz NOT NULL,
+    expired_at       timestamptz NOT NULL DEFAULT now(),
+    retention        interval NOT NULL,
+    events_estimate  bigint NOT NULL
+);
+COMMENT ON TABLE jimo.expired_months IS 'Partitions removed by jimo.expire(): events with an earlier time are rejected from then on';
+COMMENT ON COLUMN jimo.expired_months.lower_bound IS 'Start of the expired range (-infinity for the partition of events before 2015)';
+COMMENT ON COLUMN jimo.expired_months.upper_bound IS 'End of the expired range (exclusive)';
+COMMENT ON COLUMN jimo.expired_months.expired_at IS 'When jimo.expire() removed it';
+COMMENT ON COLUMN jimo.expired_months.retention IS 'The retention that jimo.expire() applied';
+COMMENT ON COLUMN jimo.expired_months.events_estimate IS 'Events the partition held, as estimated by the last VACUUM or ANALYZE (counting them exactly would read the partition)';
+
+-- The partition of a table that holds an event time: its name and bounds.
+CREATE FUNCTION jimo.partition_for(table_name name, event_time timestamptz,
+                                   OUT partition_name name,
+                                   OUT lower_bound timestamptz,
+                                   OUT upper_bound timestamptz)
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    utc timestamp := event_time AT TIME ZONE 'UTC';
+BEGIN
+    IF utc < timestamp '2015-01-01' THEN
+        partition_name := table_name || '_before_2015';
+        lower_bound := '-infinity';
+        upper_bound := timestamp '2015-01-01' AT TIME ZONE 'UTC';
+    ELSIF utc >= timestamp '2100-01-01' THEN
+        partition_name := table_name || '_from_2100';
+        lower_bound := timestamp '2100-01-01' AT TIME ZONE 'UTC';
+        upper_bound := 'infinity';
+    ELSE
+        partition_name := table_name || '_p' || to_char(utc, 'YYYY_MM');
+        lower_bound := date_trunc('month', utc) AT TIME ZONE 'UTC';
+        upper_bound := (date_trunc('month', utc) + interval '1 month') AT TIME ZONE 'UTC';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jimo.partition_for(name, timestamptz) IS 'Name and bounds of the partition of a partitioned jimo table that holds an event time (months in UTC)';
+
+-- Create the partitions for these event times (any time in a month will do),
+-- and return the retention horizon: ingest rejects events before it.
+-- Partitions are created apart and then attached, because ATTACH PARTITION
+-- takes a lock on the parent that concurrent inserts do not wait for (CREATE
+-- TABLE ... PARTITION OF would stop every ingest until it commits).  An
+-- advisory lock per month makes two sessions that need the same new month
+-- create it once: the second waits, then finds it.
+CREATE FUNCTION jimo.ensure_partitions(event_times timestamptz[])
+    RETURNS timestamptz
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    horizon timestamptz;
+    t timestamptz;
+    p record;
+    tbl record;
+    k text;
+BEGIN
+    SELECT max(upper_bound) INTO horizon FROM jimo.expired_months;
+    FOR t IN SELECT DISTINCT u FROM unnest(event_times) AS u
+             WHERE u IS NOT NULL AND u >= coalesce(horizon, '-infinity') LOOP
+        p := jimo.partition_for('events', t);
+        CONTINUE WHEN to_regclass('jimo.' || quote_ident(p.partition_name)) IS NOT NULL;
+        PERFORM pg_advisory_xact_lock(hashtext('jimo.ensure_partitions'),
+                                      hashtext(p.partition_name));
+        -- Another session may have created it while we waited.  Read
+        -- pg_class itself: this statement's snapshot sees that session's
+        -- commit, where to_regclass could answer from a stale cache.
+        CONTINUE WHEN EXISTS (SELECT FROM pg_class
+                              WHERE relname = p.partition_name
+                                AND relnamespace = 'jimo'::regnamespace);
+        FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
+            p := jimo.partition_for(tbl.table_name, t);
+            EXECUTE format('CREATE TABLE jimo.%I (LIKE jimo.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)',
+                           p.partition_name, tbl.table_name);
+            FOR k IN SELECT unnest(tbl.keys) LOOP
+                EXECUTE format('ALTER TABLE jimo.%I ADD %s', p.partition_name, k);
+            END LOOP;
+            FOR k IN SELECT unnest(tbl.indexes) LOOP
+                EXECUTE format('CREATE INDEX ON jimo.%I (%s)', p.partition_name, k);
+            END LOOP;
+            EXECUTE format('ALTER TABLE jimo.%I ATTACH PARTITION jimo.%I FOR VALUES FROM (%s) TO (%s)',
+                           tbl.table_name, p.partition_name,
+                           CASE WHEN p.lower_bound = '-infinity' THEN 'MINVALUE' ELSE quote_literal(p.lower_bound) END,
+                           CASE WHEN p.upper_bound = 'infinity' THEN 'MAXVALUE' ELSE quote_literal(p.upper_bound) END);
+        END LOOP;
+    END LOOP;
+    RETURN horizon;
+END
+$$;
+COMMENT ON FUNCTION jimo.ensure_partitions(timestamptz[]) IS 'Create the monthly partitions that events of these times need (ingest calls it; call it to create months ahead); returns the retention horizon';
+
+-- Drop every month that ended more than the retention ago.
+CREATE FUNCTION jimo.expire(retention interval DEFAULT NULL)
+    RETURNS SETOF jimo.expired_months
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    keep interval := coalesce(retention,
+                              nullif(current_setting('jimo.retention', true), '')::interval);
+    cutoff timestamptz;
+    part record;
+    tbl record;
+    row jimo.expired_months;
+BEGIN
+    IF keep IS NULL THEN
+        RAISE EXCEPTION 'jimo: no retention given'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass one, as in jimo.expire(''400 days''), or set jimo.retention.';
+    END IF;
+    -- A redelivery of an event whose month is gone is rejected, not stored
+    -- again; Jimo retries for about 11 days, so keep well beyond that.
+    IF keep < interval '30 days' THEN
+        RAISE EXCEPTION 'jimo: a retention of % is too short', keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Jimo redelivers events for about 11 days; a month must outlive that with a margin.',
+                  HINT = 'Use at least 30 days.';
+    END IF;
+    cutoff := date_trunc('month', (now() - keep) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    FOR part IN
+        SELECT c.relname AS partition_name,
+               greatest(c.reltuples, 0)::bigint AS estimate,
+               pg_get_expr(c.relpartbound, c.oid) AS bound
+        FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'jimo.events'::regclass
+        ORDER BY 1
+    LOOP
+        row := NULL;
+        row.upper_bound := CASE WHEN part.bound LIKE '%TO (MAXVALUE)' THEN 'infinity'
+                                ELSE substring(part.bound FROM 'TO \(''([^'']*)''\)')::timestamptz END;
+        CONTINUE WHEN row.upper_bound > cutoff;
+        row.lower_bound := CASE WHEN part.bound LIKE 'FOR VALUES FROM (MINVALUE)%' THEN '-infinity'
+                                ELSE substring(part.bound FROM 'FROM \(''([^'']*)''\)')::timestamptz END;
+        row.expired_at := now();
+        row.retention := keep;
+        row.events_estimate := part.estimate;
+        FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
+            EXECUTE format('DROP TABLE IF EXISTS jimo.%I',
+                           tbl.table_name || substring(part.partition_name FROM length('events') + 1));
+        END LOOP;
+        INSERT INTO jimo.expired_months VALUES (row.*)
+            ON CONFLICT (lower_bound) DO NOTHING;
+        RETURN NEXT row;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION jimo.expire(interval) IS 'Drop the months of events (and their survey answers, checklist tasks, post comments and likes) that ended more than the retention ago (default: the jimo.retention setting, at least 30 days); journeys, rollups and latest states are kept. Returns what it removed.';
+
+CREATE VIEW jimo.partitions AS
+SELECT p.relname AS table_name,
+       c.relname AS partition_name,
+       pg_get_expr(c.relpartbound, c.oid) AS bounds,
+       greatest(c.reltuples, 0)::bigint AS rows_estimate,
+       pg_total_relation_size(c.oid) AS total_bytes
+FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid
+JOIN pg_class p ON p.oid = i.inhparent
+WHERE p.relnamespace = 'jimo'::regnamespace AND p.relkind = 'p';
+COMMENT ON VIEW jimo.partitions IS 'Every monthly partition of the jimo tables, with its bounds and size';
+COMMENT ON COLUMN jimo.partitions.table_name IS 'The partitioned table (events, survey_answers, checklist_tasks, post_comments, post_likes)';
+COMMENT ON COLUMN jimo.partitions.partition_name IS 'The partition: <table>_pYYYY_MM, <table>_before_2015 or <table>_from_2100';
+COMMENT ON COLUMN jimo.partitions.bounds IS 'Its range of event time';
+COMMENT ON COLUMN jimo.partitions.rows_estimate IS 'Rows, as estimated by the last VACUUM or ANALYZE';
+COMMENT ON COLUMN jimo.partitions.total_bytes IS 'Bytes on disk, indexes and TOAST included';
+
+SELECT pg_catalog.pg_extension_config_dump('jimo.expired_months', '');
