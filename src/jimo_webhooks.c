@@ -18,6 +18,7 @@
 #include "utils/memutils.h"
 
 #include "batch.h"
+#include "rollups.h"
 
 PG_MODULE_MAGIC;
 
@@ -60,6 +61,7 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_funnel_window, NULL, NULL);
+	jimo_health_init();
 	MarkGUCPrefixReserved("jimo");
 }
 
