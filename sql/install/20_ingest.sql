@@ -59,7 +59,7 @@ COMMENT ON FUNCTION jimo.ingest(text) IS 'Store one event from text: raises 22P0
 -- client_encoding cannot change them.
 -- The delivery rollup (jimo.delivery_days and jimo.delivery_lags)
 -- would count a retried body as arriving now: ingest leaves it alone here
--- (jimo.delivery_rollup = off, for this function only) and the body is
+-- (jimo.delivery_rollup = off until the function returns) and the body is
 -- counted where its rows end up, at its original arrival.
 CREATE FUNCTION jimo.retry_rejected(OUT retried integer, OUT stored integer, OUT still_rejected integer)
     RETURNS record
@@ -70,9 +70,11 @@ DECLARE
     r record;
     x record;
     e record;
+    rollup text;
 BEGIN
     retried := 0; stored := 0; still_rejected := 0;
     PERFORM jimo.event_rank('');  -- loads the library, which defines the setting
+    rollup := current_setting('jimo.delivery_rollup');
     PERFORM set_config('jimo.delivery_rollup', 'off', true);
     FOR r IN SELECT * FROM jimo.rejected ORDER BY id LOOP
         SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
@@ -123,6 +125,8 @@ BEGIN
             END IF;
         END IF;
     END LOOP;
+    -- a local setting would last until the transaction ends
+    PERFORM set_config('jimo.delivery_rollup', rollup, true);
 END
 $$;
 COMMENT ON FUNCTION jimo.retry_rejected() IS 'Run every rejected body through ingest again (after an upgrade); those now accepted are removed from jimo.rejected';

@@ -125,9 +125,11 @@ DECLARE
     r record;
     x record;
     e record;
+    rollup text;
 BEGIN
     retried := 0; stored := 0; still_rejected := 0;
     PERFORM jimo.event_rank('');  -- loads the library, which defines the setting
+    rollup := current_setting('jimo.delivery_rollup');
     PERFORM set_config('jimo.delivery_rollup', 'off', true);
     FOR r IN SELECT * FROM jimo.rejected ORDER BY id LOOP
         SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
@@ -178,6 +180,8 @@ BEGIN
             END IF;
         END IF;
     END LOOP;
+    -- a local setting would last until the transaction ends
+    PERFORM set_config('jimo.delivery_rollup', rollup, true);
 END
 $$;
 
