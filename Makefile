@@ -18,6 +18,7 @@ OBJS = \
 	src/facts.o \
 	src/fold.o \
 	src/funnel.o \
+	src/health.o \
 	src/journeys.o \
 	src/partitions.o \
 	src/payload.o \

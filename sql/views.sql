@@ -351,6 +351,8 @@ WHERE name = 'tour.completed' AND experience_uid = '00000000-0000-4000-8000-0000
   AND jimer_uid = '00000000-0000-4000-9000-000000000001';
 UPDATE jimo.rejected SET received_at = CASE WHEN body = 'not json' THEN timestamptz '2025-04-02 00:00'
                                             ELSE '2025-03-01 00:00' END;
+-- Arrival times edited by hand: the delivery rollup is counted again from them.
+SELECT jimo.rebuild_delivery_rollup();
 SELECT day, stored, duplicate_deliveries, rejected, rejected_deliveries, deliveries,
        median_lag_seconds, max_lag_seconds
 FROM jimo.delivery_health ORDER BY day;

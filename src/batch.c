@@ -492,6 +492,7 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	runiq = group_by_digest(items, rejected, nrejected, unique_of, &nruniq);
 	if (nruniq > 0)
 		jimo_store_rejected(runiq, nruniq);
+	jimo_health_write(uniq, nuniq, runiq, nruniq);
 
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);

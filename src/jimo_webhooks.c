@@ -18,6 +18,7 @@
 #include "utils/memutils.h"
 
 #include "batch.h"
+#include "rollups.h"
 
 PG_MODULE_MAGIC;
 
@@ -104,6 +105,7 @@ _PG_init(void)
 							   PGC_SUSET,
 							   0,
 							   check_retention, NULL, NULL);
+	jimo_health_init();
 	MarkGUCPrefixReserved("jimo");
 }
 

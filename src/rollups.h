@@ -11,4 +11,14 @@
 
 extern void jimo_rollups_write(JimoUnique *uniq, int nuniq);
 
+/*
+ * health.c: the delivery_health rollup (jimo.delivery_days and
+ * jimo.delivery_lags).  jimo_health_init defines the setting
+ * jimo.delivery_rollup (from _PG_init); jimo_health_write counts a chunk's
+ * events (uniq) and rejected bodies (runiq) once both are stored.
+ */
+extern void jimo_health_init(void);
+extern void jimo_health_write(JimoUnique *uniq, int nuniq,
+							  JimoUnique *runiq, int nruniq);
+
 #endif							/* JIMO_ROLLUPS_H */

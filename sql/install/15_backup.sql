@@ -24,3 +24,5 @@ SELECT pg_catalog.pg_extension_config_dump('jimo.post_likes', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.journeys', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.seen_days', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.seen_day_totals', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.delivery_days', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.delivery_lags', '');

@@ -57,6 +57,10 @@ COMMENT ON FUNCTION jimo.ingest(text) IS 'Store one event from text: raises 22P0
 -- its original arrival times and delivery count carried over to the event.
 -- Bodies go in as bytes in the database encoding, so the session's
 -- client_encoding cannot change them.
+-- The delivery rollup (jimo.delivery_days and jimo.delivery_lags)
+-- would count a retried body as arriving now: ingest leaves it alone here
+-- (jimo.delivery_rollup = off until the function returns) and the body is
+-- counted where its rows end up, at its original arrival.
 CREATE FUNCTION jimo.retry_rejected(OUT retried integer, OUT stored integer, OUT still_rejected integer)
     RETURNS record
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -65,8 +69,13 @@ AS $$
 DECLARE
     r record;
     x record;
+    e record;
+    rollup text;
 BEGIN
     retried := 0; stored := 0; still_rejected := 0;
+    PERFORM jimo.event_rank('');  -- loads the library, which defines the setting
+    rollup := current_setting('jimo.delivery_rollup');
+    PERFORM set_config('jimo.delivery_rollup', 'off', true);
     FOR r IN SELECT * FROM jimo.rejected ORDER BY id LOOP
         SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
             convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
@@ -79,19 +88,45 @@ BEGIN
         ELSE
             stored := stored + 1;
             DELETE FROM jimo.rejected WHERE id = r.id;
+            INSERT INTO jimo.delivery_days AS t
+                (day, slot, stored, deliveries, rejected, rejected_deliveries)
+            VALUES ((r.received_at AT TIME ZONE 'UTC')::date, 0, 0, 0, -1, -r.deliveries)
+            ON CONFLICT (day, slot) DO UPDATE
+               SET rejected = t.rejected + excluded.rejected,
+                   rejected_deliveries = t.rejected_deliveries + excluded.rejected_deliveries;
             IF x.status = 'stored' THEN
                 UPDATE jimo.events
                    SET received_at = r.received_at,
                        last_received_at = r.last_received_at,
                        deliveries = r.deliveries
-                 WHERE id = x.event_id;
+                 WHERE id = x.event_id
+                RETURNING received_at, last_received_at, occurred_at, 1 AS stored INTO e;
             ELSE
                 UPDATE jimo.events
                    SET deliveries = deliveries - 1 + r.deliveries
-                 WHERE id = x.event_id;
+                 WHERE id = x.event_id
+                RETURNING received_at, last_received_at, occurred_at, 0 AS stored INTO e;
+            END IF;
+            INSERT INTO jimo.delivery_days AS t
+                (day, slot, stored, deliveries, rejected, rejected_deliveries, max_lag, max_redelivery_lag)
+            VALUES ((e.received_at AT TIME ZONE 'UTC')::date, 0, e.stored, r.deliveries, 0, 0,
+                    CASE WHEN e.stored = 1 THEN e.received_at - e.occurred_at END,
+                    e.last_received_at - e.occurred_at)
+            ON CONFLICT (day, slot) DO UPDATE
+               SET stored = t.stored + excluded.stored,
+                   deliveries = t.deliveries + excluded.deliveries,
+                   max_lag = greatest(t.max_lag, excluded.max_lag),
+                   max_redelivery_lag = greatest(t.max_redelivery_lag, excluded.max_redelivery_lag);
+            IF e.stored = 1 THEN
+                INSERT INTO jimo.delivery_lags AS t (day, lag_seconds, slot, events)
+                VALUES ((e.received_at AT TIME ZONE 'UTC')::date,
+                        jimo.delivery_lag_bucket(e.received_at - e.occurred_at), 0, 1)
+                ON CONFLICT (day, lag_seconds, slot) DO UPDATE SET events = t.events + 1;
             END IF;
         END IF;
     END LOOP;
+    -- a local setting would last until the transaction ends
+    PERFORM set_config('jimo.delivery_rollup', rollup, true);
 END
 $$;
 COMMENT ON FUNCTION jimo.retry_rejected() IS 'Run every rejected body through ingest again (after an upgrade); those now accepted are removed from jimo.rejected';

@@ -2,9 +2,6 @@
 -- BI views. They read jimo.journeys (one row per jimer x experience, kept at
 -- ingest) and the fact tables, never every row of jimo.events: the only reads
 -- of jimo.events are
---   * delivery_health, which is about deliveries and so reads them all (by
---     received_at);
---   * experience_reach_daily, whose per-day counts need every *.seen event;
 --   * lookups for a single (jimer, experience) where journeys alone cannot
 --     answer: an experience row without a type, or a journey whose 3+
 --     completions bracket its first start (see journey_conversions). Both are
@@ -14,8 +11,11 @@
 -- only that type's journeys, one index range of jimo.journeys' primary key per
 -- experience, instead of the whole table.
 --
--- Days are calendar days in the session's TimeZone (timestamptz::date), so a
--- dashboard sees its own days; SET timezone = 'UTC' for UTC days.
+-- Per-day views (tour_funnel_daily, funnel_cohorts, experience_reach_daily,
+-- delivery_health) count UTC days whatever the session's TimeZone: their days
+-- are fixed where they are kept (a rollup, an index), which is what lets a
+-- filter on day read only those days. survey_nps_trend and
+-- survey_ratings_trend follow the session's TimeZone.
 -- Rates are rounded to 4 decimals and are NULL when their denominator is 0.
 -------------------------------------------------------------------------------
 
@@ -264,6 +264,9 @@ COMMENT ON COLUMN jimo.tour_funnel.completed_after_window IS 'Started jimers who
 COMMENT ON COLUMN jimo.tour_funnel.first_activity_at IS 'Earliest tour.started or tour.completed of any jimer';
 COMMENT ON COLUMN jimo.tour_funnel.last_activity_at IS 'Latest tour.started or tour.completed of any jimer';
 
+-- The day is the very expression an index of jimo.journeys holds after
+-- experience_uid (12_rollups.sql): a filter on day is pushed into the
+-- per-tour subquery and becomes a range of that index.
 CREATE VIEW jimo.tour_funnel_daily AS
 SELECT
     a.day,
@@ -286,7 +289,7 @@ SELECT
 FROM jimo.all_experiences k
 CROSS JOIN LATERAL (
     SELECT
-        coalesce(c.first_started_at, c.first_completed_at)::date AS day,
+        (coalesce(c.first_started_at, c.first_completed_at) AT TIME ZONE 'UTC')::date AS day,
         count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
         count(*) FILTER (WHERE c.converted) AS completed_jimers,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
@@ -303,8 +306,8 @@ CROSS JOIN LATERAL (
 WHERE k.type = 'TOUR';
 
 COMMENT ON VIEW jimo.tour_funnel_daily IS
-'jimo.tour_funnel by day of each jimer''s first start (one cohort per day and tour): conversion over time, same conversion rule. A day''s numbers are final once window_closes_at has passed. Jimers who completed without any start are counted on the day of their first completion, in completed_without_start only. Summed over days, started_jimers, completed_jimers and completed_without_start give tour_funnel''s.';
-COMMENT ON COLUMN jimo.tour_funnel_daily.day IS 'Day of the jimers'' first tour.started (for completed_without_start: of their first tour.completed), session TimeZone';
+'jimo.tour_funnel by day of each jimer''s first start (one cohort per day and tour): conversion over time, same conversion rule. A day''s numbers are final once window_closes_at has passed. Days are UTC days whatever the session''s TimeZone (0.2: the session''s zone), and a filter on day reads only the journeys of those days (an index range of jimo.journeys per tour). Jimers who completed without any start are counted on the day of their first completion, in completed_without_start only. Summed over days, started_jimers, completed_jimers and completed_without_start give tour_funnel''s.';
+COMMENT ON COLUMN jimo.tour_funnel_daily.day IS 'UTC day of the jimers'' first tour.started (for completed_without_start: of their first tour.completed)';
 COMMENT ON COLUMN jimo.tour_funnel_daily.experience_uid IS 'The tour';
 COMMENT ON COLUMN jimo.tour_funnel_daily.title IS 'Title of the tour (latest snapshot)';
 COMMENT ON COLUMN jimo.tour_funnel_daily.state IS 'LIVE or PAUSED (latest snapshot)';

@@ -119,51 +119,69 @@ COMMENT ON COLUMN jimo.post_engagement.first_engaged_at IS 'First like or commen
 COMMENT ON COLUMN jimo.post_engagement.last_engaged_at IS 'Latest like or comment';
 
 -------------------------------------------------------------------------------
--- Delivery health: this one is about deliveries, so it reads every event
--- (and every rejected body), grouped by day of first arrival.
+-- Delivery health: from the rollups jimo.delivery_days (one row per UTC day of
+-- first arrival and writer slot) and jimo.delivery_lags (the day's lags, for
+-- the median), kept at ingest. A filter on day is a range of their primary
+-- keys; nothing reads jimo.events.
 -------------------------------------------------------------------------------
 
-CREATE VIEW jimo.delivery_health AS
-WITH ev AS (
-    SELECT received_at::date AS day,
-           count(*) AS stored,
-           sum(deliveries - 1) AS duplicate_deliveries,
-           sum(deliveries) AS deliveries,
-           percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY date_part('epoch', received_at - occurred_at)) AS median_lag_seconds,
-           max(date_part('epoch', received_at - occurred_at)) AS max_lag_seconds,
-           max(date_part('epoch', last_received_at - occurred_at)) AS max_redelivery_lag_seconds
-    FROM jimo.events
-    GROUP BY 1
-),
-rj AS (
-    SELECT received_at::date AS day,
-           count(*) AS rejected,
-           sum(deliveries) AS rejected_deliveries
-    FROM jimo.rejected
-    GROUP BY 1
-)
-SELECT
-    coalesce(ev.day, rj.day) AS day,
-    coalesce(ev.stored, 0) AS stored,
-    coalesce(ev.duplicate_deliveries, 0) AS duplicate_deliveries,
-    coalesce(rj.rejected, 0) AS rejected,
-    coalesce(rj.rejected_deliveries, 0) AS rejected_deliveries,
-    coalesce(ev.deliveries, 0) + coalesce(rj.rejected_deliveries, 0) AS deliveries,
-    ev.median_lag_seconds,
-    ev.max_lag_seconds,
-    ev.max_redelivery_lag_seconds
-FROM ev
-FULL JOIN rj ON rj.day = ev.day;
+-- The pos-th smallest lag bucket (1-based) among the events that first arrived
+-- on a day.
+CREATE FUNCTION jimo.delivery_lag_at(day date, pos bigint) RETURNS bigint
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT lag_seconds
+    FROM (SELECT l.lag_seconds, sum(sum(l.events)) OVER (ORDER BY l.lag_seconds) AS upto
+          FROM jimo.delivery_lags l
+          WHERE l.day = $1
+          GROUP BY l.lag_seconds) c
+    WHERE upto >= $2
+    ORDER BY lag_seconds
+    LIMIT 1
+$$;
+COMMENT ON FUNCTION jimo.delivery_lag_at(date, bigint) IS
+'The pos-th smallest lag (jimo.delivery_lag_bucket, in seconds) among the events that first arrived on that UTC day, from jimo.delivery_lags; NULL when there are fewer';
 
-COMMENT ON VIEW jimo.delivery_health IS 'Per day of first arrival (session TimeZone): events stored, redeliveries, rejected bodies and delivery lag. Redeliveries are counted on the day the event first arrived (only the first and latest arrival times are kept). Reads all of jimo.events and jimo.rejected (by received_at).';
-COMMENT ON COLUMN jimo.delivery_health.day IS 'Day of first arrival (session TimeZone)';
+CREATE VIEW jimo.delivery_health AS
+SELECT
+    d.day,
+    d.stored,
+    d.deliveries - d.stored AS duplicate_deliveries,
+    d.rejected,
+    d.rejected_deliveries,
+    d.deliveries + d.rejected_deliveries AS deliveries,
+    -- percentile_cont(0.5) of the lag buckets: the mean of the two middle
+    -- ones when their number is even
+    CASE WHEN d.stored > 0 THEN
+        m.lo + (m.hi - m.lo) * 0.5
+    END AS median_lag_seconds,
+    date_part('epoch', d.max_lag) AS max_lag_seconds,
+    date_part('epoch', d.max_redelivery_lag) AS max_redelivery_lag_seconds
+FROM (
+    SELECT day,
+           sum(stored)::bigint AS stored,
+           sum(deliveries)::bigint AS deliveries,
+           sum(rejected)::bigint AS rejected,
+           sum(rejected_deliveries)::bigint AS rejected_deliveries,
+           max(max_lag) AS max_lag,
+           max(max_redelivery_lag) AS max_redelivery_lag
+    FROM jimo.delivery_days
+    GROUP BY day
+    HAVING sum(stored) > 0 OR sum(rejected) > 0
+) d
+CROSS JOIN LATERAL (
+    SELECT jimo.delivery_lag_at(d.day, (d.stored - 1) / 2 + 1)::double precision AS lo,
+           jimo.delivery_lag_at(d.day, d.stored / 2 + 1)::double precision AS hi
+) m;
+
+COMMENT ON VIEW jimo.delivery_health IS 'Per UTC day of first arrival: events stored, redeliveries, rejected bodies and delivery lag. Redeliveries are counted on the day the event first arrived, whenever they came. Reads the rollups jimo.delivery_days and jimo.delivery_lags (kept at ingest), so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone, and the median lag is taken over lags rounded down to the second under an hour, to the minute under a day, to the hour beyond (0.2 used the session''s zone and unrounded lags, reading all of jimo.events and jimo.rejected). What it cannot tell: when each redelivery came (only the latest arrival of an event is kept), and deliveries Jimo gave up on.';
+COMMENT ON COLUMN jimo.delivery_health.day IS 'UTC day of first arrival';
 COMMENT ON COLUMN jimo.delivery_health.stored IS 'Distinct events that first arrived that day';
 COMMENT ON COLUMN jimo.delivery_health.duplicate_deliveries IS 'Further deliveries of those events, whenever they came: sum(deliveries - 1)';
 COMMENT ON COLUMN jimo.delivery_health.rejected IS 'Distinct rejected bodies that first arrived that day (see jimo.rejected)';
 COMMENT ON COLUMN jimo.delivery_health.rejected_deliveries IS 'All deliveries of those rejected bodies, first one included';
 COMMENT ON COLUMN jimo.delivery_health.deliveries IS 'All deliveries of the day''s events and rejected bodies: stored + duplicate_deliveries + rejected_deliveries';
-COMMENT ON COLUMN jimo.delivery_health.median_lag_seconds IS 'Median of first arrival minus event time, in seconds (negative when the sender''s clock is ahead)';
+COMMENT ON COLUMN jimo.delivery_health.median_lag_seconds IS 'Median of first arrival minus event time, in seconds, over lags rounded down to the second under an hour, to the minute under a day, to the hour beyond (jimo.delivery_lag_bucket): to the second whenever it is under an hour. Negative when the sender''s clock is ahead';
 COMMENT ON COLUMN jimo.delivery_health.max_lag_seconds IS 'Largest first arrival minus event time, in seconds (Jimo retries for up to ~11 days)';
 COMMENT ON COLUMN jimo.delivery_health.max_redelivery_lag_seconds IS 'Largest latest arrival minus event time, in seconds';
 

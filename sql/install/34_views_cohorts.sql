@@ -7,33 +7,66 @@
 -------------------------------------------------------------------------------
 
 -- Medians cannot be summed from daily rows, so each grain is computed from
--- the journeys themselves.
+-- the journeys themselves. Cohorts are UTC days, weeks and months, each the
+-- very expression an index of jimo.journeys holds (12_rollups.sql), per
+-- experience: a filter on cohort_start is a range of that index, not a read
+-- of every journey. (For started journeys coalesce(first_started_at, ...) is
+-- first_started_at; it is written so to share tour_funnel_daily's index.)
 CREATE VIEW jimo.funnel_cohorts AS
 SELECT
-    c.experience_uid,
+    k.experience_uid,
     k.type,
     k.title,
     k.is_deleted,
-    x.project_uid,
-    jimo.tag_names(x.tags) AS tags,
-    g.grain,
-    date_trunc(g.grain, c.first_started_at) AS cohort_start,
-    count(*) AS started_jimers,
-    count(*) FILTER (WHERE c.converted) AS completed_jimers,
-    round(count(*) FILTER (WHERE c.converted)::numeric / count(*), 4) AS conversion_rate,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-    max(c.first_started_at + c.funnel_window) AS window_closes_at
-FROM jimo.journey_conversions c
-JOIN jimo.all_experiences k ON k.experience_uid = c.experience_uid
-LEFT JOIN jimo.experiences x ON x.uid = c.experience_uid
-CROSS JOIN (VALUES ('day'), ('week'), ('month')) AS g(grain)
-WHERE c.starts > 0 AND k.type IN ('TOUR', 'SURVEY', 'CHECKLIST')
-GROUP BY c.experience_uid, k.type, k.title, k.is_deleted, x.project_uid, x.tags,
-         g.grain, date_trunc(g.grain, c.first_started_at);
+    k.project_uid,
+    k.tags,
+    a.grain,
+    a.cohort_start,
+    a.started_jimers,
+    a.completed_jimers,
+    round(a.completed_jimers::numeric / a.started_jimers, 4) AS conversion_rate,
+    a.median_seconds_to_complete,
+    a.p90_seconds_to_complete,
+    a.window_closes_at
+FROM jimo.all_experiences k
+CROSS JOIN LATERAL (
+        SELECT 'day'::text AS grain,
+               (coalesce(c.first_started_at, c.first_completed_at) AT TIME ZONE 'UTC')::date AS cohort_start,
+               count(*) AS started_jimers,
+               count(*) FILTER (WHERE c.converted) AS completed_jimers,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
+               max(c.first_started_at + c.funnel_window) AS window_closes_at
+        FROM jimo.journey_conversions c
+        WHERE c.experience_uid = k.experience_uid AND c.starts > 0
+        GROUP BY 2
+    UNION ALL
+        SELECT 'week'::text,
+               date_trunc('week', coalesce(c.first_started_at, c.first_completed_at) AT TIME ZONE 'UTC')::date,
+               count(*) AS started_jimers,
+               count(*) FILTER (WHERE c.converted) AS completed_jimers,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
+               max(c.first_started_at + c.funnel_window) AS window_closes_at
+        FROM jimo.journey_conversions c
+        WHERE c.experience_uid = k.experience_uid AND c.starts > 0
+        GROUP BY 2
+    UNION ALL
+        SELECT 'month'::text,
+               date_trunc('month', coalesce(c.first_started_at, c.first_completed_at) AT TIME ZONE 'UTC')::date,
+               count(*) AS started_jimers,
+               count(*) FILTER (WHERE c.converted) AS completed_jimers,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
+               max(c.first_started_at + c.funnel_window) AS window_closes_at
+        FROM jimo.journey_conversions c
+        WHERE c.experience_uid = k.experience_uid AND c.starts > 0
+        GROUP BY 2
+) a
+WHERE k.type IN ('TOUR', 'SURVEY', 'CHECKLIST');
 
 COMMENT ON VIEW jimo.funnel_cohorts IS
-'Started -> completed funnel of every tour, survey and checklist by cohort: the day, week (from Monday) or month of each jimer''s first start, in the session''s TimeZone; filter on grain. Same conversion rule as jimo.tour_funnel (completion within jimo.funnel_window after the first start); medians and percentiles are computed per cohort, never from smaller cohorts. A cohort''s numbers are final once window_closes_at has passed.';
+'Started -> completed funnel of every tour, survey and checklist by cohort: the UTC day, week (from Monday) or month of each jimer''s first start, whatever the session''s TimeZone (0.2: the session''s zone, and cohort_start a timestamptz); filter on grain. A filter on cohort_start reads only the journeys of those cohorts (an index range per experience). Same conversion rule as jimo.tour_funnel (completion within jimo.funnel_window after the first start); medians and percentiles are computed per cohort, never from smaller cohorts. A cohort''s numbers are final once window_closes_at has passed.';
 COMMENT ON COLUMN jimo.funnel_cohorts.experience_uid IS 'The tour, survey or checklist';
 COMMENT ON COLUMN jimo.funnel_cohorts.type IS 'TOUR, SURVEY or CHECKLIST';
 COMMENT ON COLUMN jimo.funnel_cohorts.title IS 'Title (latest snapshot)';
@@ -41,7 +74,7 @@ COMMENT ON COLUMN jimo.funnel_cohorts.is_deleted IS 'True once the experience wa
 COMMENT ON COLUMN jimo.funnel_cohorts.project_uid IS 'The experience''s Jimo project (latest snapshot), to filter or group by project';
 COMMENT ON COLUMN jimo.funnel_cohorts.tags IS 'Tag names of the experience (latest snapshot); filter with e.g. ''release-3'' = ANY(tags)';
 COMMENT ON COLUMN jimo.funnel_cohorts.grain IS 'day, week or month';
-COMMENT ON COLUMN jimo.funnel_cohorts.cohort_start IS 'Start of the day, week (Monday) or month of the cohort''s first starts';
+COMMENT ON COLUMN jimo.funnel_cohorts.cohort_start IS 'First UTC day of the day, week (Monday) or month of the cohort''s first starts';
 COMMENT ON COLUMN jimo.funnel_cohorts.started_jimers IS 'Jimers whose first start falls in the cohort';
 COMMENT ON COLUMN jimo.funnel_cohorts.completed_jimers IS 'Of those, jimers who completed within the conversion window after their first start';
 COMMENT ON COLUMN jimo.funnel_cohorts.conversion_rate IS 'completed_jimers / started_jimers (4 decimals)';

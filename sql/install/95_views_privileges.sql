@@ -15,3 +15,4 @@ GRANT EXECUTE ON FUNCTION jimo.window_funnel(interval, timestamptz, boolean[]),
     jimo.event_funnel(interval, text[]),
     jimo.experience_event_funnel(uuid, interval, text[])
     TO jimo_reader;
+GRANT EXECUTE ON FUNCTION jimo.delivery_lag_at(date, bigint) TO jimo_reader;

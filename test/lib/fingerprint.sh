@@ -16,11 +16,15 @@
 # that describe storage rather than data (sizes on disk, the planner's row estimates of
 # jimo.partitions and jimo.expired_months) are always left out: no two databases share
 # them, even with the same rows.
+# Relations named in JIMO_FINGERPRINT_SKIP (space-separated) are left out whole: the
+# rollups keyed by arrival (jimo.delivery_days, jimo.delivery_lags), whose rows two
+# such databases cannot share; compare what they show (jimo.delivery_health) instead.
 
 jimo_fingerprint() {
     local db="${1:?usage: jimo_fingerprint DB [COLUMN...]}"
     shift
-    psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v excluded="$* rows_estimate total_bytes events_estimate" <<'SQL'
+    psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v excluded="$* rows_estimate total_bytes events_estimate" \
+        -v skipped="${JIMO_FINGERPRINT_SKIP:-}" <<'SQL'
 SELECT format(
          'SELECT %L, count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM (SELECT %s FROM jimo.%I) r',
          c.relname,
@@ -31,6 +35,7 @@ SELECT format(
          c.relname)
 FROM pg_class c
 WHERE c.relnamespace = 'jimo'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND c.relname <> ALL (string_to_array(:'skipped', ' '))
 ORDER BY c.relname
 \gexec
 SQL
@@ -51,5 +56,32 @@ jimo_load() {
 CREATE TEMP TABLE staging (n bigserial, body text);
 \\copy staging (body) FROM '$2' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')
 SELECT status || ' ' || count(*) FROM jimo.receive_batch((SELECT array_agg(body ORDER BY n) FROM staging)) GROUP BY status ORDER BY status;
+SQL
+}
+
+# jimo.delivery_health against the same numbers counted from jimo.events and
+# jimo.rejected (UTC days, lags bucketed as jimo.delivery_lags keeps them): prints the
+# number of rows that differ either way, 0 when the rollup is right.
+jimo_delivery_health_diff() {
+    psql -X -q -At -v ON_ERROR_STOP=1 -d "${1:?usage: jimo_delivery_health_diff DB}" <<'SQL'
+CREATE TEMP VIEW health_scan AS
+WITH ev AS (
+    SELECT (received_at AT TIME ZONE 'UTC')::date AS day, count(*) AS stored,
+           sum(deliveries - 1) AS duplicate_deliveries, sum(deliveries) AS deliveries,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.delivery_lag_bucket(received_at - occurred_at)) AS median_lag_seconds,
+           max(date_part('epoch', received_at - occurred_at)) AS max_lag_seconds,
+           max(date_part('epoch', last_received_at - occurred_at)) AS max_redelivery_lag_seconds
+    FROM jimo.events GROUP BY 1),
+rj AS (
+    SELECT (received_at AT TIME ZONE 'UTC')::date AS day, count(*) AS rejected, sum(deliveries) AS rejected_deliveries
+    FROM jimo.rejected GROUP BY 1)
+SELECT coalesce(ev.day, rj.day) AS day, coalesce(ev.stored, 0) AS stored,
+       coalesce(ev.duplicate_deliveries, 0) AS duplicate_deliveries, coalesce(rj.rejected, 0) AS rejected,
+       coalesce(rj.rejected_deliveries, 0) AS rejected_deliveries,
+       coalesce(ev.deliveries, 0) + coalesce(rj.rejected_deliveries, 0) AS deliveries,
+       ev.median_lag_seconds, ev.max_lag_seconds, ev.max_redelivery_lag_seconds
+FROM ev FULL JOIN rj ON rj.day = ev.day;
+SELECT (SELECT count(*) FROM (SELECT * FROM jimo.delivery_health EXCEPT ALL SELECT * FROM health_scan) a)
+     + (SELECT count(*) FROM (SELECT * FROM health_scan EXCEPT ALL SELECT * FROM jimo.delivery_health) b);
 SQL
 }
