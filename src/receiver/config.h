@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RECEIVER_VERSION "0.2"
+#define RECEIVER_VERSION "0.3"
 
 typedef struct ReceiverConfig
 {

@@ -53,8 +53,10 @@ usage(void)
 		   "               ratings, choices, reach per experience.\n"
 		   "  --project    conversion by cohort and time to complete (jimo.funnel_cohorts and\n"
 		   "               jimo.time_to_complete carry project_uid); no other view has one.\n"
-		   "Days are those of the session's TimeZone (set PGTZ to change it), except views per\n"
-		   "day: jimo.experience_reach_daily counts UTC days.\n\n"
+		   "Days are those of the session's TimeZone (set PGTZ to change it), except in the\n"
+		   "views per day, which count UTC days: views per day, cohorts of first start and\n"
+		   "deliveries per day of arrival (jimo.experience_reach_daily, jimo.funnel_cohorts,\n"
+		   "jimo.delivery_health).\n\n"
 		   "Exit status: 0 page written, 1 cannot write the output, 2 bad options,\n"
 		   "3 cannot connect, 4 extension jimo_webhooks missing or too old, 5 the role may not\n"
 		   "read the views (not a member of jimo_reader), 6 another database error.\n");

@@ -143,7 +143,8 @@ page_end(Report *r)
 {
 	out_raw(r, "<footer>Made by jimo-report " JIMO_REPORT_VERSION " from the jimo.* views only. "
 			"Days, weeks and months are those of the database session's time zone, except for views "
-			"per day, which jimo.experience_reach_daily counts in UTC days. "
+			"per day, cohorts of first start and deliveries per day of arrival, which "
+			"jimo.experience_reach_daily, jimo.funnel_cohorts and jimo.delivery_health count in UTC days. "
 			"Rates are of jimers, not of events; a redelivered event counts once.</footer>\n"
 			"</main>\n</body>\n</html>\n");
 }

@@ -15,6 +15,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=test/lib/fingerprint.sh
 source "$root/test/lib/fingerprint.sh"
+# shellcheck source=test/lib/health_check.sh
+source "$root/test/lib/health_check.sh"
 psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 # Released versions and the commit each was released at.
