@@ -11,6 +11,13 @@
  * alone, with its body kept.  This runs before the chunk's first write, so
  * a new month is created without this transaction holding anything that
  * other sessions' ingest waits for.
+ *
+ * Most calls need only months that exist already: the months and the horizon
+ * learned from jimo.ensure_partitions() are remembered in this backend until
+ * jimo.events is invalidated in the relation cache, as it is when a month is
+ * created or dropped by any session (or created by a transaction of ours
+ * that then aborted).  That saves a function call per chunk, about a
+ * tenth of a one-body call's time.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -20,6 +27,7 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/datetime.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -27,6 +35,72 @@
 #include "partitions.h"
 
 static SPIPlanPtr ensure_plan = NULL;
+
+/* months known to exist, sorted, and the horizon, while cache_valid */
+#define MAX_KNOWN_MONTHS 64
+static TimestampTz known_months[MAX_KNOWN_MONTHS];
+static int	nknown = 0;
+static TimestampTz known_horizon = DT_NOBEGIN;
+static bool cache_valid = false;
+static Oid	events_relid = InvalidOid;
+static bool callback_registered = false;
+
+static void
+forget_months(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == events_relid)
+		cache_valid = false;
+}
+
+/* are all these months (sorted) known to exist? */
+static bool
+all_known(const Datum *months, int m)
+{
+	int			i;
+	int			k = 0;
+
+	if (!cache_valid)
+		return false;
+	for (i = 0; i < m; i++)
+	{
+		TimestampTz t = DatumGetTimestampTz(months[i]);
+
+		while (k < nknown && known_months[k] < t)
+			k++;
+		if (k == nknown || known_months[k] != t)
+			return false;
+	}
+	return true;
+}
+
+/* add these months (sorted) to those known to exist; keep the horizon */
+static void
+remember(const Datum *months, int m, TimestampTz horizon)
+{
+	TimestampTz merged[MAX_KNOWN_MONTHS];
+	int			n = 0;
+	int			i = 0;
+	int			k = 0;
+
+	if (!cache_valid)
+		nknown = 0;
+	while ((i < m || k < nknown) && n < MAX_KNOWN_MONTHS)
+	{
+		TimestampTz t;
+
+		if (k == nknown ||
+			(i < m && DatumGetTimestampTz(months[i]) < known_months[k]))
+			t = DatumGetTimestampTz(months[i++]);
+		else
+			t = known_months[k++];
+		if (n == 0 || merged[n - 1] != t)
+			merged[n++] = t;
+	}
+	memcpy(known_months, merged, sizeof(TimestampTz) * n);
+	nknown = n;
+	known_horizon = horizon;
+	cache_valid = true;
+}
 
 static int
 timestamptz_cmp_qsort(const void *a, const void *b)
@@ -70,11 +144,20 @@ jimo_partitions_prepare(TimestampTz *times, int n)
 	int			m = 0;
 	int			i;
 	int			rc;
+	Oid			nsp = get_namespace_oid("jimo", false);
 
-	if (n == 0 ||
-		!OidIsValid(get_relname_relid("expired_months",
-									  get_namespace_oid("jimo", false))))
+	if (n == 0 || !OidIsValid(get_relname_relid("expired_months", nsp)))
 		return DT_NOBEGIN;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_months, (Datum) 0);
+		callback_registered = true;
+	}
+	if (events_relid != get_relname_relid("events", nsp))
+	{
+		events_relid = get_relname_relid("events", nsp);
+		cache_valid = false;
+	}
 
 	for (i = 0; i < n; i++)
 		times[i] = utc_month(times[i]);
@@ -83,6 +166,12 @@ jimo_partitions_prepare(TimestampTz *times, int n)
 	for (i = 0; i < n; i++)
 		if (i == 0 || times[i] != times[i - 1])
 			months[m++] = TimestampTzGetDatum(times[i]);
+
+	if (all_known(months, m))
+	{
+		pfree(months);
+		return known_horizon;
+	}
 
 	if (ensure_plan == NULL)
 	{
@@ -100,6 +189,7 @@ jimo_partitions_prepare(TimestampTz *times, int n)
 			 SPI_result_code_string(rc));
 	horizon = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 							&isnull);
+	remember(months, m, isnull ? DT_NOBEGIN : DatumGetTimestampTz(horizon));
 	pfree(months);
-	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(horizon);
+	return known_horizon;
 }
