@@ -15,7 +15,8 @@ Used by test/bench/ingest around a timed phase, with files in DIR as the handsha
   4. this script reads the CPU time again, writes DIR/result and then DIR/done.
 
 DIR/result holds one line of key=value pairs:
-  ticks_before, ticks_after, clk_tck, rss_before_kb, rss_peak_kb, samples
+  ticks_before, ticks_after (utime + stime), utime_ticks, stime_ticks (the difference
+  of each), clk_tck, rss_before_kb, rss_peak_kb, samples
 or "na=REASON" when the backend cannot be watched (no such process here: the server is on
 another host, or /proc is not readable). It never makes psql wait forever: it always
 writes ready and done, and gives up after --timeout seconds (default 3600) of no stop.
@@ -27,12 +28,13 @@ import time
 
 
 def read_ticks(pid):
+    """(utime, stime) of the process, in clock ticks."""
     with open("/proc/%d/stat" % pid, "rb") as f:
         s = f.read().decode("ascii", "replace")
     # comm (field 2) may contain spaces and parentheses: split after the last ')'
     rest = s[s.rindex(")") + 2:].split()
     # rest[0] is field 3 (state); utime and stime are fields 14 and 15
-    return int(rest[11]) + int(rest[12])
+    return int(rest[11]), int(rest[12])
 
 
 def read_rss_anon_kb(pid):
@@ -120,9 +122,10 @@ def watch(d, interval, timeout):
     if gone:
         write_atomic(result, "na=backend-%d-exited\n" % pid)
     else:
-        write_atomic(result, "ticks_before=%d ticks_after=%d clk_tck=%d rss_before_kb=%d "
-                     "rss_peak_kb=%d samples=%d\n"
-                     % (t0, t1, os.sysconf("SC_CLK_TCK"), r0, peak, samples))
+        write_atomic(result, "ticks_before=%d ticks_after=%d utime_ticks=%d stime_ticks=%d "
+                     "clk_tck=%d rss_before_kb=%d rss_peak_kb=%d samples=%d\n"
+                     % (sum(t0), sum(t1), t1[0] - t0[0], t1[1] - t0[1],
+                        os.sysconf("SC_CLK_TCK"), r0, peak, samples))
     touch(done)
     return 0
 
