@@ -218,9 +218,9 @@ COMMENT ON FUNCTION jimo.partition_for(name, timestamptz) IS 'Name and bounds of
 -- and return the retention horizon: ingest rejects events before it.
 -- Partitions are created apart and then attached, because ATTACH PARTITION
 -- takes a lock on the parent that concurrent inserts do not wait for (CREATE
--- TABLE ... PARTITION OF would stop every ingest until it commits).  An
--- advisory lock per month makes two sessions that need the same new month
--- create it once: the second waits, then finds it.
+-- TABLE ... PARTITION OF would stop every ingest until it commits).  Two
+-- sessions that need the same new month create it once: the second waits
+-- for the first's lock, then finds it.
 CREATE FUNCTION jimo.ensure_partitions(event_times timestamptz[])
     RETURNS timestamptz
     LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
@@ -238,11 +238,15 @@ BEGIN
              WHERE u IS NOT NULL AND u >= coalesce(horizon, '-infinity') LOOP
         p := jimo.partition_for('events', t);
         CONTINUE WHEN to_regclass('jimo.' || quote_ident(p.partition_name)) IS NOT NULL;
-        PERFORM pg_advisory_xact_lock(hashtext('jimo.ensure_partitions'),
-                                      hashtext(p.partition_name));
+        -- One creator at a time: SHARE UPDATE EXCLUSIVE on jimo.events
+        -- conflicts with itself (and with ATTACH), not with inserts.  Taken
+        -- before any month's work, it orders every creator the same way; a
+        -- lock per month let two sessions that each needed two new months
+        -- deadlock, each holding what the other's ATTACH waited for.
+        LOCK TABLE jimo.events IN SHARE UPDATE EXCLUSIVE MODE;
         -- Another session may have created it while we waited.  Read
         -- pg_class itself: this statement's snapshot sees that session's
-        -- commit, where to_regclass could answer from a stale cache.
+        -- commit.
         CONTINUE WHEN EXISTS (SELECT FROM pg_class
                               WHERE relname = p.partition_name
                                 AND relnamespace = 'jimo'::regnamespace);
