@@ -184,6 +184,7 @@ group_by_digest(JimoItem *items, Keyed *keyed, int nkeyed, int *unique_of,
 			uniq[n].deliveries = 0;
 			uniq[n].is_new = false;
 			uniq[n].event_id = 0;
+			uniq[n].first_received_at = 0;
 			uniq[n].error = NULL;
 			uniq[n].sqlerrcode = 0;
 			n++;

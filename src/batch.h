@@ -56,6 +56,7 @@ typedef struct JimoUnique
 	int			deliveries;		/* items with this digest in the chunk */
 	bool		is_new;
 	int64		event_id;
+	TimestampTz first_received_at;	/* of a redelivered event: its first arrival */
 	/* set when this event alone cannot be written: its items are rejected */
 	char	   *error;
 	int			sqlerrcode;

@@ -118,7 +118,6 @@ static JimoTable lags_table = {
 	JCONFLICT_MERGE, NULL, NULL, NULL
 };
 
-static SPIPlanPtr first_arrival_plan = NULL;
 static SPIPlanPtr rejected_plan = NULL;
 
 void
@@ -274,53 +273,24 @@ lookup(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg,
 }
 
 /*
- * Redeliveries of stored events count on the day the event first arrived:
- * read it back.  The rows were just updated by this transaction, so they
- * are locked and cannot move.
+ * Redeliveries of stored events count on the day the event first arrived,
+ * which the redelivery update returned (store.c).
  */
 static void
 add_redeliveries(HTAB *days, JimoUnique *uniq, int nuniq, TimestampTz now)
 {
-	Datum	   *ids = palloc(sizeof(Datum) * nuniq);
-	int		   *which = palloc(sizeof(int) * nuniq);
-	int			m = 0;
-	uint64		i;
+	int			i;
 
-	for (i = 0; i < (uint64) nuniq; i++)
+	for (i = 0; i < nuniq; i++)
 	{
-		if (uniq[i].event_id == 0 || uniq[i].error != NULL || uniq[i].is_new)
-			continue;
-		which[m] = i;
-		ids[m++] = Int64GetDatum(uniq[i].event_id);
-	}
-	if (m == 0)
-		return;
-
-	lookup(&first_arrival_plan,
-		   "SELECT u.ord, e.received_at "
-		   "FROM unnest($1) WITH ORDINALITY AS u(id, ord) "
-		   "JOIN jimo.events e ON e.id = u.id",
-		   INT8ARRAYOID,
-		   PointerGetDatum(construct_array(ids, m, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
-		   m, "first arrival");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		ord = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)) - 1;
-		TimestampTz received_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
-		JimoUnique *u;
 		HealthDay  *d;
 
-		if (ord < 0 || ord >= m)
-			elog(ERROR, "jimo: the first arrival lookup returned row %lld of %d",
-				 (long long) ord + 1, m);
-		u = &uniq[which[ord]];
-		d = health_day(days, utc_day(received_at));
-		d->deliveries += u->deliveries;
+		if (uniq[i].event_id == 0 || uniq[i].error != NULL || uniq[i].is_new)
+			continue;
+		d = health_day(days, utc_day(uniq[i].first_received_at));
+		d->deliveries += uniq[i].deliveries;
 		/* last_received_at is now(): the latest delivery of the event */
-		note_redelivery_lag(d, now - u->item->ev->occurred_at);
+		note_redelivery_lag(d, now - uniq[i].item->ev->occurred_at);
 	}
 }
 

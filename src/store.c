@@ -58,7 +58,10 @@ digest_cmp(const void *key, const void *elem)
 	return memcmp(key, &((const JimoUnique *) elem)->digest, sizeof(JimoDigest));
 }
 
-/* record the (id, digest) rows a statement returned */
+/*
+ * Record the (id, digest) rows a statement returned; the redelivery update
+ * also returns each event's first arrival, which the delivery rollup needs.
+ */
 static void
 collect_ids(JimoUnique *uniq, int n, bool is_new)
 {
@@ -80,6 +83,8 @@ collect_ids(JimoUnique *uniq, int n, bool is_new)
 			elog(ERROR, "jimo: jimo.events returned a digest it was not given");
 		u->event_id = id;
 		u->is_new = is_new;
+		if (SPI_tuptable->tupdesc->natts >= 3)
+			u->first_received_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
 	}
 }
 
@@ -118,7 +123,7 @@ count_redeliveries(JimoUnique *uniq, int n)
 			"SET deliveries = e.deliveries + u.n, last_received_at = now() "
 			"FROM unnest($1, $2, $3) AS u(digest, n, occurred_at) "
 			"WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at "
-			"RETURNING e.id, e.digest", 3, argtypes);
+			"RETURNING e.id, e.digest, e.received_at", 3, argtypes);
 	}
 	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(counts, m, INT4OID, 4, true, TYPALIGN_INT));
