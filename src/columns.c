@@ -192,7 +192,14 @@ build_sql(const JimoTable *table)
 SPIPlanPtr
 jimo_prepare(const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	return jimo_prepare_options(sql, nargs, argtypes, 0);
+}
+
+/* the same, with the plan cache options of SPI_prepare_cursor */
+SPIPlanPtr
+jimo_prepare_options(const char *sql, int nargs, Oid *argtypes, int options)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, options);
 
 	if (plan == NULL)
 		elog(ERROR, "jimo: could not prepare \"%s\": %s",

@@ -64,6 +64,8 @@ typedef struct JimoRows
 } JimoRows;
 
 extern SPIPlanPtr jimo_prepare(const char *sql, int nargs, Oid *argtypes);
+extern SPIPlanPtr jimo_prepare_options(const char *sql, int nargs, Oid *argtypes,
+									   int options);
 extern void jimo_rows_init(JimoRows *rows, JimoTable *table, int capacity);
 extern void jimo_rows_add(JimoRows *rows, const Datum *values, const bool *nulls);
 extern int	jimo_rows_write(JimoRows *rows);
