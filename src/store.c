@@ -94,58 +94,48 @@ count_redeliveries(JimoUnique *uniq, int n)
 	Datum	   *digests = palloc(sizeof(Datum) * n);
 	Datum	   *counts = palloc(sizeof(Datum) * n);
 	Datum	   *times = palloc(sizeof(Datum) * n);
-	Datum		args[5];
-	TimestampTz earliest = DT_NOEND;
-	TimestampTz latest = DT_NOBEGIN;
+	Datum		args[3];
 	int			m = 0;
 	int			i;
 	int			rc;
 
 	for (i = 0; i < n; i++)
 	{
-		TimestampTz t;
-
 		if (uniq[i].event_id != 0)
 			continue;
-		t = uniq[i].item->ev->occurred_at;
 		digests[m] = jimo_digest_datum(&uniq[i].digest);
 		counts[m] = Int32GetDatum(uniq[i].deliveries);
-		times[m++] = TimestampTzGetDatum(t);
-		earliest = Min(earliest, t);
-		latest = Max(latest, t);
+		times[m++] = TimestampTzGetDatum(uniq[i].item->ev->occurred_at);
 	}
 	if (m == 0)
 		return;
 
 	if (redelivery_plan == NULL)
 	{
-		Oid			argtypes[5] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID};
+		Oid			argtypes[3] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
 
 		/*
 		 * The event time is part of the key: with jimo.events partitioned
-		 * by it, each lookup reads one month's index only.  The range of the
-		 * chunk's times ($4, $5) lets the planner keep only those months,
-		 * which a plan made for each call can do (a generic plan would still
-		 * open every month of the table for the update, a cost that grows
-		 * with history); planning this statement costs little.
+		 * by it, each lookup reads one month's index only.  The plan is
+		 * always the generic one, a nested loop over the array in digest
+		 * order, so that concurrent sessions lock rows in the same order.  A
+		 * plan made for each call could prune the other months at plan time,
+		 * but may hash-join instead and lock in table order: that deadlocked
+		 * in the concurrency test.
 		 */
 		redelivery_plan = jimo_prepare_options(
 			"UPDATE jimo.events AS e "
 			"SET deliveries = e.deliveries + u.n, last_received_at = now() "
 			"FROM unnest($1, $2, $3) AS u(digest, n, occurred_at) "
 			"WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at "
-			"AND e.occurred_at BETWEEN $4 AND $5 "
-			"RETURNING e.id, e.digest, e.received_at", 5, argtypes,
-			CURSOR_OPT_CUSTOM_PLAN);
+			"RETURNING e.id, e.digest, e.received_at", 3, argtypes,
+			CURSOR_OPT_GENERIC_PLAN);
 	}
 	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(counts, m, INT4OID, 4, true, TYPALIGN_INT));
 	args[2] = PointerGetDatum(construct_array(times, m, TIMESTAMPTZOID,
 											  sizeof(TimestampTz), true,
 											  TYPALIGN_DOUBLE));
-	args[3] = TimestampTzGetDatum(earliest);
-	args[4] = TimestampTzGetDatum(latest);
 	rc = SPI_execute_plan(redelivery_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
