@@ -134,14 +134,6 @@ jimo_health_init(void)
 							 NULL, NULL, NULL);
 }
 
-/* the UTC day of a time, by PostgreSQL's own timestamp -> date cast */
-static DateADT
-utc_day(TimestampTz t)
-{
-	return DatumGetDateADT(DirectFunctionCall1(timestamp_date,
-											   TimestampGetDatum(t)));
-}
-
 /* floor division, so that a negative lag (sender clock ahead) rounds down */
 static int64
 floor_div(int64 a, int64 b)
@@ -287,7 +279,7 @@ add_redeliveries(HTAB *days, JimoUnique *uniq, int nuniq, TimestampTz now)
 
 		if (uniq[i].event_id == 0 || uniq[i].error != NULL || uniq[i].is_new)
 			continue;
-		d = health_day(days, utc_day(uniq[i].first_received_at));
+		d = health_day(days, jimo_utc_day(uniq[i].first_received_at));
 		d->deliveries += uniq[i].deliveries;
 		/* last_received_at is now(): the latest delivery of the event */
 		note_redelivery_lag(d, now - uniq[i].item->ev->occurred_at);
@@ -329,7 +321,7 @@ add_rejected(HTAB *days, JimoUnique *runiq, int nruniq)
 		if (ord < 0 || ord >= nruniq)
 			elog(ERROR, "jimo: the rejected body lookup returned row %lld of %d",
 				 (long long) ord + 1, nruniq);
-		d = health_day(days, utc_day(received_at));
+		d = health_day(days, jimo_utc_day(received_at));
 		if (deliveries == runiq[ord].deliveries)
 			d->rejected++;
 		d->rejected_deliveries += runiq[ord].deliveries;
@@ -365,7 +357,7 @@ void
 jimo_health_write(JimoUnique *uniq, int nuniq, JimoUnique *runiq, int nruniq)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	DateADT		today = utc_day(now);
+	DateADT		today = jimo_utc_day(now);
 	int16		slot = (int16) (MyBackendId % JIMO_HEALTH_SLOTS);
 	HTAB	   *days;
 	HTAB	   *lags;

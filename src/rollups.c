@@ -145,9 +145,9 @@ seen_day_cmp(const void *a, const void *b)
 	return memcmp(&ka->jimer_uid, &kb->jimer_uid, sizeof(pg_uuid_t));
 }
 
-/* the UTC day of an event time, by PostgreSQL's own timestamp -> date cast */
-static DateADT
-utc_day(TimestampTz t)
+/* the UTC day of a time, by PostgreSQL's own timestamp -> date cast */
+DateADT
+jimo_utc_day(TimestampTz t)
 {
 	return DatumGetDateADT(DirectFunctionCall1(timestamp_date,
 											   TimestampGetDatum(t)));
@@ -163,7 +163,7 @@ fold_seen(HTAB *days, const JimoEvent *ev)
 	Size		len = dot ? (Size) (dot - ev->name) : strlen(ev->name);
 
 	memset(&key, 0, sizeof(key));
-	key.day = utc_day(ev->occurred_at);
+	key.day = jimo_utc_day(ev->occurred_at);
 	key.experience_uid = ev->uid[JENT_EXPERIENCE];
 	key.jimer_uid = ev->uid[JENT_JIMER];
 	d = hash_search(days, &key, HASH_ENTER, &found);

@@ -8,8 +8,12 @@
 #define JIMO_ROLLUPS_H
 
 #include "batch.h"
+#include "utils/date.h"
 
 extern void jimo_rollups_write(JimoUnique *uniq, int nuniq);
+
+/* the UTC day of a time: the day boundaries every rollup is kept by */
+extern DateADT jimo_utc_day(TimestampTz t);
 
 /*
  * health.c: the delivery_health rollup (jimo.delivery_days and
