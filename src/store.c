@@ -121,11 +121,14 @@ count_redeliveries(JimoUnique *uniq, int n)
 		 * order, so that concurrent sessions lock rows in the same order.  A
 		 * plan made for each call could prune the other months at plan time,
 		 * but may hash-join instead and lock in table order: that deadlocked
-		 * in the concurrency test.
+		 * in the concurrency test.  Two sessions redelivering one event
+		 * commit in either order: GREATEST keeps the latest arrival (what
+		 * the delivery rollup counts), not the last commit's.
 		 */
 		redelivery_plan = jimo_prepare_options(
 			"UPDATE jimo.events AS e "
-			"SET deliveries = e.deliveries + u.n, last_received_at = now() "
+			"SET deliveries = e.deliveries + u.n, "
+			"last_received_at = GREATEST(e.last_received_at, now()) "
 			"FROM unnest($1, $2, $3) AS u(digest, n, occurred_at) "
 			"WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at "
 			"RETURNING e.id, e.digest, e.received_at", 3, argtypes,
