@@ -115,22 +115,34 @@ count_redeliveries(JimoUnique *uniq, int n)
 		Oid			argtypes[3] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
 
 		/*
-		 * The event time is part of the key: with jimo.events partitioned
-		 * by it, each lookup reads one month's index only.  The plan is
-		 * always the generic one, a nested loop over the array in digest
-		 * order, so that concurrent sessions lock rows in the same order.  A
-		 * plan made for each call could prune the other months at plan time,
-		 * but may hash-join instead and lock in table order: that deadlocked
-		 * in the concurrency test.  Two sessions redelivering one event
-		 * commit in either order: GREATEST keeps the latest arrival (what
-		 * the delivery rollup counts), not the last commit's.
+		 * Rows are locked first, one lookup per digest in array (digest)
+		 * order, by a lateral subquery that the planner can only run as a
+		 * nested loop: concurrent sessions then always lock in the same order
+		 * and cannot deadlock, whatever join the UPDATE itself is planned
+		 * with.  Locking in the UPDATE alone is not enough: on an empty
+		 * database its generic plan is a hash join over sequential scans,
+		 * which locks in heap order, and heap order differs between two
+		 * snapshots once rows have been updated (the retry-storm test
+		 * deadlocked about once in 15 runs that way).  The event time is part
+		 * of the key, so each lookup reads one month's index.  The UPDATE
+		 * joins on the key too, not on the locked row's ctid: a row updated
+		 * and committed by another session after this statement's snapshot
+		 * is locked in its newest version, which the snapshot cannot see, and
+		 * only the key join follows it there.  Two sessions redelivering one
+		 * event commit in either order: GREATEST keeps the latest arrival
+		 * (what the delivery rollup counts), not the last commit's.
 		 */
 		redelivery_plan = jimo_prepare_options(
+			"WITH l AS MATERIALIZED ("
+			" SELECT x.digest, x.occurred_at, u.n"
+			" FROM unnest($1, $2, $3) AS u(digest, n, occurred_at)"
+			" CROSS JOIN LATERAL (SELECT e.digest, e.occurred_at FROM jimo.events AS e"
+			"  WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at"
+			"  FOR NO KEY UPDATE) AS x) "
 			"UPDATE jimo.events AS e "
-			"SET deliveries = e.deliveries + u.n, "
+			"SET deliveries = e.deliveries + l.n, "
 			"last_received_at = GREATEST(e.last_received_at, now()) "
-			"FROM unnest($1, $2, $3) AS u(digest, n, occurred_at) "
-			"WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at "
+			"FROM l WHERE e.digest = l.digest AND e.occurred_at = l.occurred_at "
 			"RETURNING e.id, e.digest, e.received_at", 3, argtypes,
 			CURSOR_OPT_GENERIC_PLAN);
 	}
