@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RECEIVER_VERSION "0.3"
+#define RECEIVER_VERSION "0.4"
 
 typedef struct ReceiverConfig
 {
