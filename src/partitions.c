@@ -22,9 +22,14 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "partitioning/partbounds.h"
+#include "partitioning/partdesc.h"
+#include "utils/partcache.h"
+#include "utils/rel.h"
 #include "utils/array.h"
 #include "utils/datetime.h"
 #include "utils/inval.h"
@@ -192,4 +197,57 @@ jimo_partitions_prepare(TimestampTz *times, int n)
 	remember(months, m, isnull ? DT_NOBEGIN : DatumGetTimestampTz(horizon));
 	pfree(months);
 	return known_horizon;
+}
+
+/*
+ * The partition of jimo.events that holds each event time: its position in
+ * bound (month) order in parts[i], its relid in relids[i], as PostgreSQL's
+ * own tuple routing finds it (the range case of get_partition_for_tuple()).
+ * A statement that names one partition locks and opens that month alone,
+ * where one over jimo.events locks every month of the history.  Every time
+ * given is that of a stored event, so its month exists; the caller holds a
+ * lock on jimo.events, so no month can go away meanwhile.  Returns false
+ * when jimo.events is not partitioned (a schema from before 0.3, the new
+ * library running until ALTER EXTENSION UPDATE).
+ */
+bool
+jimo_events_partitions(const TimestampTz *times, int n, int *parts, Oid *relids)
+{
+	Oid			relid = get_relname_relid("events", get_namespace_oid("jimo", false));
+	Relation	rel;
+	PartitionKey key;
+	PartitionDesc desc;
+	int			i;
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return false;
+	rel = table_open(relid, AccessShareLock);
+	key = RelationGetPartitionKey(rel);
+	desc = RelationGetPartitionDesc(rel, false);
+	for (i = 0; i < n; i++)
+	{
+		Datum		value = TimestampTzGetDatum(times[i]);
+		bool		equal;
+		int			bound;
+		int			part = -1;
+
+		if (desc->boundinfo != NULL)
+		{
+			bound = partition_range_datum_bsearch(key->partsupfunc,
+												  key->partcollation,
+												  desc->boundinfo, 1, &value,
+												  &equal);
+			part = desc->boundinfo->indexes[bound + 1];
+		}
+		if (part < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("jimo: no partition of jimo.events holds the stored event time %s",
+							timestamptz_to_str(times[i])),
+					 errhint("Was a partition detached while ingest ran?")));
+		parts[i] = part;
+		relids[i] = desc->oids[part];
+	}
+	table_close(rel, AccessShareLock);
+	return true;
 }

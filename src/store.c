@@ -13,10 +13,14 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "batch.h"
 #include "columns.h"
+#include "partitions.h"
 
 static const JimoColumn event_cols[] = {
 	{"digest", BYTEAOID, JCOL_PLAIN, NULL},
@@ -88,73 +92,186 @@ collect_ids(JimoUnique *uniq, int n, bool is_new)
 	}
 }
 
-static void
-count_redeliveries(JimoUnique *uniq, int n)
+/*
+ * The redelivery update of one table: jimo.events, or one of its monthly
+ * partitions.  Rows are locked first, one lookup per digest in array
+ * (digest) order, by a lateral subquery that the planner can only run as a
+ * nested loop: concurrent sessions then always lock in the same order and
+ * cannot deadlock, whatever join the UPDATE itself is planned with.
+ * Locking in the UPDATE alone is not enough: on an empty database its
+ * generic plan is a hash join over sequential scans, which locks in heap
+ * order, and heap order differs between two snapshots once rows have been
+ * updated (0.3 deadlocked that way, test/integration/redelivery_race.sh).
+ * The UPDATE joins on the key, not on the locked row's ctid: a row updated
+ * and committed by another session after this statement's snapshot is
+ * locked in its newest version, which the snapshot cannot see, and only the
+ * key join follows it there.  Two sessions redelivering one event commit in
+ * either order: GREATEST keeps the latest arrival (what the delivery rollup
+ * counts), not the last commit's.
+ */
+static SPIPlanPtr
+prepare_redelivery(const char *table)
 {
-	Datum	   *digests = palloc(sizeof(Datum) * n);
-	Datum	   *counts = palloc(sizeof(Datum) * n);
-	Datum	   *times = palloc(sizeof(Datum) * n);
+	Oid			argtypes[3] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
+	char	   *sql = psprintf(
+		"WITH l AS MATERIALIZED ("
+		" SELECT x.digest, x.occurred_at, u.n"
+		" FROM unnest($1, $2, $3) AS u(digest, n, occurred_at)"
+		" CROSS JOIN LATERAL (SELECT e.digest, e.occurred_at FROM %s AS e"
+		"  WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at"
+		"  FOR NO KEY UPDATE) AS x) "
+		"UPDATE %s AS e "
+		"SET deliveries = e.deliveries + l.n, "
+		"last_received_at = GREATEST(e.last_received_at, now()) "
+		"FROM l WHERE e.digest = l.digest AND e.occurred_at = l.occurred_at "
+		"RETURNING e.id, e.digest, e.received_at", table, table);
+
+	return jimo_prepare_options(sql, 3, argtypes, CURSOR_OPT_GENERIC_PLAN);
+}
+
+/* the plan for one partition, prepared on first use and kept */
+typedef struct PartitionPlan
+{
+	Oid			relid;			/* hash key */
+	SPIPlanPtr	plan;
+} PartitionPlan;
+
+static HTAB *partition_plans = NULL;
+
+static SPIPlanPtr
+partition_redelivery_plan(Oid relid)
+{
+	PartitionPlan *pp;
+	bool		found;
+
+	if (partition_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(PartitionPlan);
+		ctl.hcxt = TopMemoryContext;
+		partition_plans = hash_create("jimo redelivery plans", 64, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	pp = hash_search(partition_plans, &relid, HASH_ENTER, &found);
+	if (!found)
+		pp->plan = NULL;
+	if (pp->plan == NULL)
+	{
+		/* an error here leaves plan NULL, to be prepared on the next call */
+		pp->plan = prepare_redelivery(
+			quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									   get_rel_name(relid)));
+	}
+	return pp->plan;
+}
+
+/* run one redelivery update over these m events; learn their ids */
+static void
+redeliver(SPIPlanPtr plan, Datum *digests, Datum *counts, Datum *times, int m,
+		  JimoUnique *uniq, int n)
+{
 	Datum		args[3];
-	int			m = 0;
-	int			i;
 	int			rc;
 
-	for (i = 0; i < n; i++)
-	{
-		if (uniq[i].event_id != 0)
-			continue;
-		digests[m] = jimo_digest_datum(&uniq[i].digest);
-		counts[m] = Int32GetDatum(uniq[i].deliveries);
-		times[m++] = TimestampTzGetDatum(uniq[i].item->ev->occurred_at);
-	}
-	if (m == 0)
-		return;
-
-	if (redelivery_plan == NULL)
-	{
-		Oid			argtypes[3] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
-
-		/*
-		 * Rows are locked first, one lookup per digest in array (digest)
-		 * order, by a lateral subquery that the planner can only run as a
-		 * nested loop: concurrent sessions then always lock in the same order
-		 * and cannot deadlock, whatever join the UPDATE itself is planned
-		 * with.  Locking in the UPDATE alone is not enough: on an empty
-		 * database its generic plan is a hash join over sequential scans,
-		 * which locks in heap order, and heap order differs between two
-		 * snapshots once rows have been updated (the retry-storm test
-		 * deadlocked about once in 15 runs that way).  The event time is part
-		 * of the key, so each lookup reads one month's index.  The UPDATE
-		 * joins on the key too, not on the locked row's ctid: a row updated
-		 * and committed by another session after this statement's snapshot
-		 * is locked in its newest version, which the snapshot cannot see, and
-		 * only the key join follows it there.  Two sessions redelivering one
-		 * event commit in either order: GREATEST keeps the latest arrival
-		 * (what the delivery rollup counts), not the last commit's.
-		 */
-		redelivery_plan = jimo_prepare_options(
-			"WITH l AS MATERIALIZED ("
-			" SELECT x.digest, x.occurred_at, u.n"
-			" FROM unnest($1, $2, $3) AS u(digest, n, occurred_at)"
-			" CROSS JOIN LATERAL (SELECT e.digest, e.occurred_at FROM jimo.events AS e"
-			"  WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at"
-			"  FOR NO KEY UPDATE) AS x) "
-			"UPDATE jimo.events AS e "
-			"SET deliveries = e.deliveries + l.n, "
-			"last_received_at = GREATEST(e.last_received_at, now()) "
-			"FROM l WHERE e.digest = l.digest AND e.occurred_at = l.occurred_at "
-			"RETURNING e.id, e.digest, e.received_at", 3, argtypes,
-			CURSOR_OPT_GENERIC_PLAN);
-	}
 	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(counts, m, INT4OID, 4, true, TYPALIGN_INT));
 	args[2] = PointerGetDatum(construct_array(times, m, TIMESTAMPTZOID,
 											  sizeof(TimestampTz), true,
 											  TYPALIGN_DOUBLE));
-	rc = SPI_execute_plan(redelivery_plan, args, NULL, false, 0);
+	rc = SPI_execute_plan(plan, args, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
 	collect_ids(uniq, n, false);
+}
+
+/* a redelivery and the partition of its event */
+typedef struct Redelivery
+{
+	int			part;			/* partition, in month order */
+	int			index;			/* in uniq, so in digest order */
+	Oid			relid;
+} Redelivery;
+
+static int
+redelivery_cmp(const void *a, const void *b)
+{
+	const Redelivery *ra = a;
+	const Redelivery *rb = b;
+
+	if (ra->part != rb->part)
+		return (ra->part > rb->part) - (ra->part < rb->part);
+	return (ra->index > rb->index) - (ra->index < rb->index);
+}
+
+/*
+ * Bump the delivery counters of the events of a chunk that were stored
+ * already.  With jimo.events partitioned, each month's events are updated
+ * by a statement that names that month: one over jimo.events would lock
+ * and open every month of the history, which made a redelivery twice as
+ * slow with six years of months as with one.  Months go in order and the
+ * events of a month in digest order, the same order in every session.
+ */
+static void
+count_redeliveries(JimoUnique *uniq, int n)
+{
+	Redelivery *r = palloc(sizeof(Redelivery) * n);
+	TimestampTz *rtimes = palloc(sizeof(TimestampTz) * n);
+	int		   *parts = palloc(sizeof(int) * n);
+	Oid		   *relids = palloc(sizeof(Oid) * n);
+	Datum	   *digests = palloc(sizeof(Datum) * n);
+	Datum	   *counts = palloc(sizeof(Datum) * n);
+	Datum	   *times = palloc(sizeof(Datum) * n);
+	int			m = 0;
+	int			i;
+	int			start;
+
+	for (i = 0; i < n; i++)
+	{
+		if (uniq[i].event_id != 0)
+			continue;
+		r[m].index = i;
+		rtimes[m++] = uniq[i].item->ev->occurred_at;
+	}
+	if (m == 0)
+		return;
+
+	if (!jimo_events_partitions(rtimes, m, parts, relids))
+	{
+		if (redelivery_plan == NULL)
+			redelivery_plan = prepare_redelivery("jimo.events");
+		for (i = 0; i < m; i++)
+		{
+			digests[i] = jimo_digest_datum(&uniq[r[i].index].digest);
+			counts[i] = Int32GetDatum(uniq[r[i].index].deliveries);
+			times[i] = TimestampTzGetDatum(rtimes[i]);
+		}
+		redeliver(redelivery_plan, digests, counts, times, m, uniq, n);
+		return;
+	}
+
+	for (i = 0; i < m; i++)
+	{
+		r[i].part = parts[i];
+		r[i].relid = relids[i];
+	}
+	qsort(r, m, sizeof(Redelivery), redelivery_cmp);
+	for (start = 0; start < m; start = i)
+	{
+		int			k = 0;
+
+		for (i = start; i < m && r[i].part == r[start].part; i++)
+		{
+			JimoUnique *u = &uniq[r[i].index];
+
+			digests[k] = jimo_digest_datum(&u->digest);
+			counts[k] = Int32GetDatum(u->deliveries);
+			times[k++] = TimestampTzGetDatum(u->item->ev->occurred_at);
+		}
+		redeliver(partition_redelivery_plan(r[start].relid),
+				  digests, counts, times, k, uniq, n);
+	}
 }
 
 /*
