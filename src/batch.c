@@ -368,6 +368,7 @@ apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 {
 	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(naccepted, 1));
 	TimestampTz horizon;
+	char	   *horizon_str;
 	int			kept = 0;
 	int			i;
 
@@ -377,6 +378,8 @@ apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 	pfree(times);
 	if (horizon == DT_NOBEGIN)
 		return naccepted;
+	/* timestamptz_to_str() returns a static buffer: copy before the next call */
+	horizon_str = pstrdup(timestamptz_to_str(horizon));
 
 	for (i = 0; i < naccepted; i++)
 	{
@@ -392,7 +395,7 @@ apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("jimo: the event time %s is before the retention horizon %s",
 							timestamptz_to_str(it->ev->occurred_at),
-							timestamptz_to_str(horizon)),
+							horizon_str),
 					 errdetail("Its month was removed by jimo.expire(); storing it again could count an expired event twice."),
 					 errhint("jimo.receive() keeps such a body in jimo.rejected.")));
 		it->status = JSTATUS_REJECTED;
@@ -400,7 +403,7 @@ apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 		it->error = psprintf("jimo: the event time %s is before the retention horizon %s: "
 							 "its month was removed by jimo.expire()",
 							 timestamptz_to_str(it->ev->occurred_at),
-							 timestamptz_to_str(horizon));
+							 horizon_str);
 		it->ev = NULL;
 		jimo_digest_bytes(it->body, it->len, &rejected[*nrejected].digest);
 		rejected[(*nrejected)++].index = accepted[i].index;
