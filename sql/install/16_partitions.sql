@@ -89,6 +89,11 @@ CREATE FUNCTION jimo.ensure_partitions(event_times timestamptz[])
     RETURNS timestamptz
     LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    -- the bounds go through text (ATTACH ... FOR VALUES FROM ('...')): written
+    -- in another DateStyle, a zone abbreviation may be read back as another
+    -- zone (CST of Asia/Shanghai as US Central), attaching a month hours off
+    SET DateStyle = 'ISO, YMD'
+    SET TimeZone = 'UTC'
 AS $$
 DECLARE
     horizon timestamptz;
@@ -140,6 +145,9 @@ CREATE FUNCTION jimo.expire(retention interval DEFAULT NULL)
     RETURNS SETOF jimo.expired_months
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    -- the bounds are read back from pg_get_expr() text: see ensure_partitions
+    SET DateStyle = 'ISO, YMD'
+    SET TimeZone = 'UTC'
 AS $$
 DECLARE
     keep interval := coalesce(retention,
