@@ -245,11 +245,23 @@ parse_iso_timestamptz(const char *str, TimestampTz *result)
 	for (p = str; *p; p++)
 		if (!isdigit((unsigned char) *p) && strchr("-:.+TtZz ", *p) == NULL)
 			return false;
+	/*
+	 * Without an offset the time is UTC (what Jimo sends), not the ingesting
+	 * session's TimeZone: the stored value must not depend on which session
+	 * stored it.  DecodeDateTime() refuses a zone when given no place for it,
+	 * so a first pass without one tells whether the string has one.
+	 * DecodeDateTime() may write into the fields: parse again for each pass.
+	 */
 	if (ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
 					  MAXDATEFIELDS, &nf) != 0)
 		return false;
-	if (DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) != 0 ||
-		dtype != DTK_DATE)
+	if (DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, NULL) == 0)
+		tz = 0;
+	else if (ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
+						   MAXDATEFIELDS, &nf) != 0 ||
+			 DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) != 0)
+		return false;
+	if (dtype != DTK_DATE)
 		return false;
 	if (tm2timestamp(&tt, fsec, &tz, result) != 0)
 		return false;

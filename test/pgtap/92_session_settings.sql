@@ -17,7 +17,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(9);
+SELECT plan(11);
 
 -- Months relative to now (expiry is relative to now): m3 started 3 months ago,
 -- m2 two months ago, m0 is this month; all in UTC.
@@ -75,6 +75,24 @@ SELECT is((SELECT error FROM jimo.receive(pg_temp.body((SELECT m3 FROM mo) + int
           format('jimo: the event time %s+00 is before the retention horizon %s+00: its month was removed by jimo.expire()',
                  ((SELECT m3 FROM mo) + interval '1 hour') AT TIME ZONE 'UTC', (SELECT m2 FROM mo) AT TIME ZONE 'UTC'),
           'the rejection of an expired event names its time and the horizon');
+
+-- 4. A date without an offset is read as UTC, whatever the ingesting
+-- session's TimeZone (two experiences, the same createdAt, stored by
+-- sessions in different zones); one with an offset keeps it.
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SELECT jimo.receive(format('{"event": "tour.created", "time": %s, "experience": {"uid": "c1c1c1c1-0000-4000-8000-0000000000a1", "createdAt": "2025-02-19T10:36:46.000", "publishedAt": "2025-02-19"}}',
+                           (extract(epoch FROM now()) * 1000)::bigint));
+SET LOCAL TimeZone = 'America/Los_Angeles';
+SELECT jimo.receive(format('{"event": "tour.created", "time": %s, "experience": {"uid": "c1c1c1c1-0000-4000-8000-0000000000a2", "createdAt": "2025-02-19T10:36:46.000", "publishedAt": "2025-02-19T10:36:46+02:00"}}',
+                           (extract(epoch FROM now()) * 1000)::bigint));
+SELECT results_eq(
+    $$SELECT created_at FROM jimo.experiences WHERE uid IN ('c1c1c1c1-0000-4000-8000-0000000000a1', 'c1c1c1c1-0000-4000-8000-0000000000a2') ORDER BY uid$$,
+    $$VALUES (timestamptz '2025-02-19 10:36:46+00'), (timestamptz '2025-02-19 10:36:46+00')$$,
+    'createdAt without an offset is UTC, whatever the session that stored it');
+SELECT results_eq(
+    $$SELECT published_at FROM jimo.experiences WHERE uid IN ('c1c1c1c1-0000-4000-8000-0000000000a1', 'c1c1c1c1-0000-4000-8000-0000000000a2') ORDER BY uid$$,
+    $$VALUES (timestamptz '2025-02-19 00:00:00+00'), (timestamptz '2025-02-19 08:36:46+00')$$,
+    'a date alone is midnight UTC; an explicit offset is kept');
 
 SELECT * FROM finish();
 ROLLBACK;
