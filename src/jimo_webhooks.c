@@ -16,6 +16,7 @@
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "batch.h"
 #include "rollups.h"
@@ -55,6 +56,7 @@ check_retention(char **newval, void **extra, GucSource source)
 {
 	struct pg_itm_in itm;
 	Interval	span;
+	Interval	minimum;
 
 	if (*newval == NULL || **newval == '\0')
 		return true;
@@ -63,8 +65,16 @@ check_retention(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("\"%s\" is not an interval, e.g. '400 days'.", *newval);
 		return false;
 	}
-	if (span.month * DAYS_PER_MONTH + span.day < 30 ||
-		(span.month * DAYS_PER_MONTH + span.day == 30 && span.time < 0))
+	/*
+	 * Compared as jimo.expire() compares it (keep < interval '30 days'):
+	 * months of 30 days, days of 24 hours, so that '720 hours' is allowed and
+	 * '1 month 1 day -25 hours' is not, here and there alike.
+	 */
+	minimum.month = 0;
+	minimum.day = 30;
+	minimum.time = 0;
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, IntervalPGetDatum(&span),
+										 IntervalPGetDatum(&minimum))))
 	{
 		GUC_check_errdetail("Jimo redelivers events for about 11 days; the retention must be at least 30 days.");
 		return false;

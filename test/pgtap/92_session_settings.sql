@@ -17,7 +17,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(11);
+SELECT plan(15);
 
 -- Months relative to now (expiry is relative to now): m3 started 3 months ago,
 -- m2 two months ago, m0 is this month; all in UTC.
@@ -93,6 +93,16 @@ SELECT results_eq(
     $$SELECT published_at FROM jimo.experiences WHERE uid IN ('c1c1c1c1-0000-4000-8000-0000000000a1', 'c1c1c1c1-0000-4000-8000-0000000000a2') ORDER BY uid$$,
     $$VALUES (timestamptz '2025-02-19 00:00:00+00'), (timestamptz '2025-02-19 08:36:46+00')$$,
     'a date alone is midnight UTC; an explicit offset is kept');
+
+-- 5. SET jimo.retention refuses exactly what jimo.expire() refuses (both
+-- count a month as 30 days and a day as 24 hours): the setting is checked
+-- when it is set, not on the night the expiry job runs.
+SELECT lives_ok($$SET LOCAL jimo.retention = '1000 hours'$$, 'SET jimo.retention = 1000 hours (41 days) is allowed');
+SELECT lives_ok($$SELECT * FROM jimo.expire('1000 hours')$$, 'as jimo.expire(''1000 hours'') allows it');
+SELECT throws_ok($$SET LOCAL jimo.retention = '1 month 1 day -25 hours'$$, '22023', NULL,
+                 'SET jimo.retention = 1 month 1 day -25 hours (29 days 23 hours) is refused');
+SELECT throws_ok($$SELECT * FROM jimo.expire('1 month 1 day -25 hours')$$, '22023', NULL,
+                 'as jimo.expire() refuses it');
 
 SELECT * FROM finish();
 ROLLBACK;
