@@ -3,6 +3,20 @@
 -- ratings, choices, and NPS and ratings over time.
 -------------------------------------------------------------------------------
 
+-- An answer as double precision, for percentile_cont: numbers beyond its
+-- range become +-Infinity, and those too close to 0 become 0, where the cast
+-- would fail (one answer of 1e400 failed every rating view).  The order of
+-- answers is kept.  A SQL function of its argument only: inlined.
+CREATE FUNCTION jimo.answer_float8(answer numeric) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN abs(answer) >= 1e308 THEN sign(answer)::double precision * 'Infinity'::double precision
+                WHEN abs(answer) < 1e-307 THEN 0::double precision
+                ELSE answer::double precision END
+$$;
+COMMENT ON FUNCTION jimo.answer_float8(numeric) IS
+'A numeric answer as double precision without failing: beyond the range +-Infinity, too close to 0 zero (for medians)';
+
 CREATE VIEW jimo.survey_ratings AS
 SELECT
     r.experience_uid,
@@ -29,7 +43,10 @@ FROM (
         count(*) AS responses,
         count(DISTINCT a.jimer_uid) AS respondents,
         round(avg(a.answer_number), 2) AS mean,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median
+        -- percentile_cont takes double precision; an answer beyond its range
+        -- (1e400 is valid JSON and a valid numeric) must not fail the view:
+        -- such answers sort as +-Infinity or 0, in the same order
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median
     FROM jimo.survey_answers a
     JOIN jimo.survey_step_scales k
       ON k.is_rating
@@ -170,7 +187,7 @@ SELECT
     date_trunc(g.grain, a.answered_at) AS period_start,
     count(*) AS responses,
     round(avg(a.answer_number), 2) AS mean,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY a.answer_number) AS median,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
 FROM jimo.survey_answers a
