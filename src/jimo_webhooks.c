@@ -82,13 +82,18 @@ check_retention(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-/* the window must read as an interval, or every funnel view would fail */
+/*
+ * the window must read as an interval, or every funnel view would fail; one
+ * beyond the range of interval ('300000000 years') reads but does not fit
+ */
 static bool
 check_funnel_window(char **newval, void **extra, GucSource source)
 {
 	struct pg_itm_in itm;
+	Interval	span;
 
-	if (*newval == NULL || parse_interval_text(*newval, &itm))
+	if (*newval == NULL ||
+		(parse_interval_text(*newval, &itm) && itmin2interval(&itm, &span) == 0))
 		return true;
 	GUC_check_errdetail("\"%s\" is not an interval, e.g. '14 days'.", *newval);
 	return false;

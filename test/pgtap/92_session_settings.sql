@@ -17,7 +17,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(15);
+SELECT plan(17);
 
 -- Months relative to now (expiry is relative to now): m3 started 3 months ago,
 -- m2 two months ago, m0 is this month; all in UTC.
@@ -103,6 +103,11 @@ SELECT throws_ok($$SET LOCAL jimo.retention = '1 month 1 day -25 hours'$$, '2202
                  'SET jimo.retention = 1 month 1 day -25 hours (29 days 23 hours) is refused');
 SELECT throws_ok($$SELECT * FROM jimo.expire('1 month 1 day -25 hours')$$, '22023', NULL,
                  'as jimo.expire() refuses it');
+
+-- 6. jimo.funnel_window must fit in an interval, or every funnel view fails.
+SELECT throws_ok($$SET LOCAL jimo.funnel_window = '300000000 years'$$, '22023', NULL,
+                 'SET jimo.funnel_window refuses a window beyond the range of interval');
+SELECT lives_ok($$SET LOCAL jimo.funnel_window = '30 days'$$, 'and takes 30 days');
 
 SELECT * FROM finish();
 ROLLBACK;
