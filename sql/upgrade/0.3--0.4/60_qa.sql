@@ -9,6 +9,38 @@ ALTER FUNCTION jimo.ensure_partitions(timestamptz[]) SET TimeZone = 'UTC';
 ALTER FUNCTION jimo.expire(interval) SET DateStyle = 'ISO, YMD';
 ALTER FUNCTION jimo.expire(interval) SET TimeZone = 'UTC';
 
+-- Months attached hours off before this fix (by 0.3's ingest, or by the 0.2
+-- -> 0.3 upgrade, in such a session) are not moved; say which they are.
+-- Expected and actual bounds are both written in this session's DateStyle.
+DO $$
+DECLARE
+    bad text;
+BEGIN
+    SELECT string_agg(format('%s (%s)', c.relname, pg_get_expr(c.relpartbound, c.oid)), ', ' ORDER BY c.relname)
+      INTO bad
+      FROM jimo.partitioned_tables() t
+      JOIN pg_inherits i ON i.inhparent = ('jimo.' || quote_ident(t.table_name))::regclass
+      JOIN pg_class c ON c.oid = i.inhrelid
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN c.relname = t.table_name || '_before_2015' THEN timestamptz '2014-12-01 00:00:00+00'
+                       WHEN c.relname = t.table_name || '_from_2100' THEN timestamptz '2100-01-01 00:00:00+00'
+                       WHEN c.relname ~ ('^' || t.table_name || '_p\d{4}_\d{2}$')
+                       THEN to_timestamp(right(c.relname, 7) || '_01 00:00:00+00', 'YYYY_MM_DD HH24:MI:SSTZH')
+                  END AS t0) m
+     CROSS JOIN LATERAL jimo.partition_for(t.table_name, m.t0) p
+     WHERE m.t0 IS NOT NULL
+       AND pg_get_expr(c.relpartbound, c.oid) IS DISTINCT FROM
+           format('FOR VALUES FROM (%s) TO (%s)',
+                  CASE WHEN p.lower_bound = '-infinity' THEN 'MINVALUE' ELSE quote_literal(p.lower_bound) END,
+                  CASE WHEN p.upper_bound = 'infinity' THEN 'MAXVALUE' ELSE quote_literal(p.upper_bound) END);
+    IF bad IS NOT NULL THEN
+        RAISE WARNING 'jimo: these partitions do not hold their UTC month: %', bad
+            USING DETAIL = 'They were attached in a session whose DateStyle and TimeZone wrote the bounds in a zone abbreviation that reads back as another zone; events of the hours in between were rejected.',
+                  HINT = 'Detach each one, and attach it again with the bounds of its month (the rows outside them must move to the neighbouring month first).';
+    END IF;
+END
+$$;
+
 -- survey_ratings and survey_ratings_trend took their medians with
 -- percentile_cont over answer_number cast to double precision: one answer
 -- beyond its range (1e400, valid JSON and stored whole as numeric) made both
