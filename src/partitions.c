@@ -34,6 +34,7 @@
 #include "utils/datetime.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "columns.h"
@@ -41,9 +42,13 @@
 
 static SPIPlanPtr ensure_plan = NULL;
 
-/* months known to exist, sorted, and the horizon, while cache_valid */
-#define MAX_KNOWN_MONTHS 64
-static TimestampTz known_months[MAX_KNOWN_MONTHS];
+/*
+ * Months known to exist, sorted, and the horizon, while cache_valid.  The
+ * array grows with the months this backend has seen (a backfill of years
+ * touches hundreds), in TopMemoryContext: a fixed size would drop months
+ * and send every later chunk back to jimo.ensure_partitions().
+ */
+static TimestampTz *known_months = NULL;
 static int	nknown = 0;
 static TimestampTz known_horizon = DT_NOBEGIN;
 static bool cache_valid = false;
@@ -82,14 +87,16 @@ all_known(const Datum *months, int m)
 static void
 remember(const Datum *months, int m, TimestampTz horizon)
 {
-	TimestampTz merged[MAX_KNOWN_MONTHS];
+	TimestampTz *merged;
 	int			n = 0;
 	int			i = 0;
 	int			k = 0;
 
 	if (!cache_valid)
 		nknown = 0;
-	while ((i < m || k < nknown) && n < MAX_KNOWN_MONTHS)
+	merged = MemoryContextAlloc(TopMemoryContext,
+								sizeof(TimestampTz) * Max(nknown + m, 16));
+	while (i < m || k < nknown)
 	{
 		TimestampTz t;
 
@@ -101,7 +108,9 @@ remember(const Datum *months, int m, TimestampTz horizon)
 		if (n == 0 || merged[n - 1] != t)
 			merged[n++] = t;
 	}
-	memcpy(known_months, merged, sizeof(TimestampTz) * n);
+	if (known_months != NULL)
+		pfree(known_months);
+	known_months = merged;
 	nknown = n;
 	known_horizon = horizon;
 	cache_valid = true;
