@@ -91,7 +91,7 @@ pycheck() { # ARGS... (of report_check.py)
 # The one just built (test/run builds, then installs the same), else the installed one;
 # JIMO_REPORT_BIN names another (e.g. a build with a fault put in, to see this test fail).
 report="${JIMO_REPORT_BIN:-$root/src/report/jimo-report}"
-[[ -x "$report" ]] || report="$(pg_config --bindir)/jimo-report"
+[[ -x "$report" ]] || report="$("${PG_CONFIG:-pg_config}" --bindir)/jimo-report"
 if [[ ! -x "$report" ]] || ! command -v chromium >/dev/null; then
     echo "Bail out! needs jimo-report (make) and chromium (bash test/lib/deps.sh)"
     exit 1

@@ -20,9 +20,9 @@ as_server() {
         "$@"
     fi
 }
-pg_stop() { as_server "$(pg_config --bindir)/pg_ctl" -D "$JIMO_CLUSTER_DIR/data" -m fast -w -s stop; }
+pg_stop() { as_server "$("${PG_CONFIG:-pg_config}" --bindir)/pg_ctl" -D "$JIMO_CLUSTER_DIR/data" -m fast -w -s stop; }
 pg_start() {
-    as_server "$(pg_config --bindir)/pg_ctl" -D "$JIMO_CLUSTER_DIR/data" -l "$JIMO_CLUSTER_LOG" \
+    as_server "$("${PG_CONFIG:-pg_config}" --bindir)/pg_ctl" -D "$JIMO_CLUSTER_DIR/data" -l "$JIMO_CLUSTER_LOG" \
         -w -s start
 }
 
