@@ -14,9 +14,11 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 #include "batch.h"
 #include "columns.h"
+#include "layout.h"
 
 static const JimoColumn event_cols[] = {
 	{"digest", BYTEAOID, JCOL_PLAIN, NULL},
@@ -29,11 +31,12 @@ static const JimoColumn event_cols[] = {
 	{"user_uid", UUIDOID, JCOL_PLAIN, NULL},
 	{"project_uid", UUIDOID, JCOL_PLAIN, NULL},
 	{"payload", JSONBOID, JCOL_PLAIN, NULL},
+	{"jimer_key", UUIDOID, JCOL_PLAIN, NULL},
 };
 
 static JimoTable events_table = {
 	"jimo.events", event_cols, lengthof(event_cols),
-	JCONFLICT_NOTHING, "id, digest", NULL, NULL
+	JCONFLICT_NOTHING, "id, digest", NULL, NULL, 0, 0
 };
 
 static const JimoColumn rejected_cols[] = {
@@ -47,10 +50,11 @@ static const JimoColumn rejected_cols[] = {
 
 static JimoTable rejected_table = {
 	"jimo.rejected", rejected_cols, lengthof(rejected_cols),
-	JCONFLICT_MERGE, NULL, NULL, "last_received_at = now()"
+	JCONFLICT_MERGE, NULL, NULL, "last_received_at = now()", 0, 0
 };
 
 static SPIPlanPtr redelivery_plan = NULL;
+static uint32 redelivery_generation = 0;
 
 static int
 digest_cmp(const void *key, const void *elem)
@@ -88,13 +92,45 @@ collect_ids(JimoUnique *uniq, int n, bool is_new)
 	}
 }
 
+/*
+ * The redelivery update on Citus.  A lock taken ahead by a subquery with FOR
+ * NO KEY UPDATE cannot be run over a distributed table, so the UPDATE locks
+ * the rows itself, shard by shard, each shard in its own order; a deadlock
+ * between two sessions on two shards is one Citus' distributed deadlock
+ * detector ends by cancelling one of them (the caller retries, as after any
+ * deadlock).  The digests travel as a materialized CTE, which Citus
+ * evaluates once and sends to each shard; jimer_key in the join lets each
+ * shard find its rows by its own key, and the event time still prunes each
+ * lookup to one month.  Read through a CTE so that the rows returned are
+ * the rows updated (see columns.c).
+ */
+static SPIPlanPtr
+prepare_distributed_redelivery(void)
+{
+	Oid			argtypes[4] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
+	UUIDARRAYOID};
+
+	return jimo_prepare_options(
+		"WITH l AS MATERIALIZED ("
+		" SELECT * FROM unnest($1, $2, $3, $4) AS u(digest, n, occurred_at, jimer_key)), "
+		"w AS (UPDATE jimo.events AS e "
+		"SET deliveries = e.deliveries + l.n, "
+		"last_received_at = GREATEST(e.last_received_at, now()) "
+		"FROM l WHERE e.jimer_key = l.jimer_key AND e.digest = l.digest "
+		"AND e.occurred_at = l.occurred_at "
+		"RETURNING e.id, e.digest, e.received_at) "
+		"SELECT * FROM w", 4, argtypes, 0);
+}
+
 static void
 count_redeliveries(JimoUnique *uniq, int n)
 {
+	const JimoLayout *layout = jimo_layout();
 	Datum	   *digests = palloc(sizeof(Datum) * n);
 	Datum	   *counts = palloc(sizeof(Datum) * n);
 	Datum	   *times = palloc(sizeof(Datum) * n);
-	Datum		args[3];
+	Datum	   *keys = palloc(sizeof(Datum) * n);
+	Datum		args[4];
 	int			m = 0;
 	int			i;
 	int			rc;
@@ -105,12 +141,20 @@ count_redeliveries(JimoUnique *uniq, int n)
 			continue;
 		digests[m] = jimo_digest_datum(&uniq[i].digest);
 		counts[m] = Int32GetDatum(uniq[i].deliveries);
+		keys[m] = UUIDPGetDatum(jimo_jimer_key(uniq[i].item->ev));
 		times[m++] = TimestampTzGetDatum(uniq[i].item->ev->occurred_at);
 	}
 	if (m == 0)
 		return;
 
-	if (redelivery_plan == NULL)
+	if (redelivery_plan != NULL && redelivery_generation != layout->generation)
+	{
+		SPI_freeplan(redelivery_plan);
+		redelivery_plan = NULL;
+	}
+	if (redelivery_plan == NULL && layout->distributed)
+		redelivery_plan = prepare_distributed_redelivery();
+	else if (redelivery_plan == NULL)
 	{
 		Oid			argtypes[3] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
 
@@ -146,13 +190,16 @@ count_redeliveries(JimoUnique *uniq, int n)
 			"RETURNING e.id, e.digest, e.received_at", 3, argtypes,
 			CURSOR_OPT_GENERIC_PLAN);
 	}
+	redelivery_generation = layout->generation;
 	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(counts, m, INT4OID, 4, true, TYPALIGN_INT));
 	args[2] = PointerGetDatum(construct_array(times, m, TIMESTAMPTZOID,
 											  sizeof(TimestampTz), true,
 											  TYPALIGN_DOUBLE));
+	args[3] = PointerGetDatum(construct_array(keys, m, UUIDOID, UUID_LEN, false,
+											  TYPALIGN_CHAR));
 	rc = SPI_execute_plan(redelivery_plan, args, NULL, false, 0);
-	if (rc != SPI_OK_UPDATE_RETURNING)
+	if (rc != (layout->distributed ? SPI_OK_SELECT : SPI_OK_UPDATE_RETURNING))
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
 	collect_ids(uniq, n, false);
 }
@@ -189,6 +236,7 @@ jimo_store_events(JimoUnique *uniq, int n)
 		values[8] = UUIDPGetDatum(&ev->uid[JENT_PROJECT]);
 		nulls[8] = !ev->has[JENT_PROJECT];
 		values[9] = JsonbPGetDatum(ev->payload);
+		values[10] = UUIDPGetDatum(jimo_jimer_key(ev));
 		jimo_rows_add(&rows, values, nulls);
 		uniq[i].event_id = 0;
 		uniq[i].is_new = false;
