@@ -167,9 +167,8 @@ COMMENT ON FUNCTION jimo.distribute(integer) IS 'On a Citus coordinator with wor
 -- coordinator runs locally; the funnels aggregate the gathered journeys
 -- with one GROUP BY joined to the experiences rather than a LATERAL
 -- subquery per experience (the same rows, one pass).  They still take
--- 0.5-0.75 s at 15k journeys against 12-30 ms on one node (test/bench/citus):
--- most of it is each shard's task waiting about 30 ms to read the funnel
--- window broadcast from the coordinator (EXPLAIN ANALYZE), not yet solved.  The funnel window is read on the coordinator,
+-- 0.2-0.75 s at 15k journeys against 12-30 ms on one node (test/bench/citus),
+-- most of it gathering the journeys; not solved yet.  The funnel window is read on the coordinator,
 -- in a CTE of its own.  jimo.distribute() calls it; test/citus/run checks
 -- every view against one node.  The one-node definitions stay where they are
 -- (30-34_*.sql): a change there must be made here too, and test/citus/run
