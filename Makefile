@@ -20,6 +20,7 @@ OBJS = \
 	src/funnel.o \
 	src/health.o \
 	src/journeys.o \
+	src/layout.o \
 	src/partitions.o \
 	src/payload.o \
 	src/rollups.o \

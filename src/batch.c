@@ -22,6 +22,8 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -32,6 +34,7 @@
 #include "facts.h"
 #include "fold.h"
 #include "journeys.h"
+#include "layout.h"
 #include "partitions.h"
 #include "rollups.h"
 #include "steps.h"
@@ -411,10 +414,60 @@ apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 	return kept;
 }
 
+/*
+ * Phase one: read every body on its own, those not read yet.  Nothing is
+ * written here, so on Citus the subtransaction of each body stays local:
+ * Citus turns a subtransaction into a SAVEPOINT on every worker connection
+ * the transaction has open, and the connections open with the first write.
+ * receive_batch() therefore reads all its chunks before writing the first
+ * when the tables are distributed (jimo_webhooks.c).
+ */
+void
+jimo_batch_parse(JimoItem *items, int n, bool raise_errors)
+{
+	JimoEvent  *events = palloc(sizeof(JimoEvent) * n);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		JimoItem   *it = &items[i];
+
+		if (it->parsed)
+			continue;
+		it->status = JSTATUS_PENDING;
+		if (raise_errors)
+			parse_item(it, &events[i]);
+		else
+			parse_item_catching(it, &events[i]);
+		it->parsed = true;
+	}
+}
+
+/*
+ * On Citus, one ingest transaction writes at a time.  Citus makes each
+ * statement that writes several shards in parallel take a lock on every
+ * shard it writes, held until commit, so that two such statements cannot
+ * lock rows in different orders on different workers; but a chunk writes
+ * jimo.events twice (new events, then redeliveries) and a dozen tables in
+ * between, each time on another set of shards, and two concurrent chunks
+ * took those locks in different orders and deadlocked (test/citus/run, the
+ * receiver beside receive_batch).  Serializing the transactions here, on the
+ * coordinator, orders them all; each statement still runs on every worker
+ * at once.  The lock is transaction-scoped: it goes with the commit.
+ */
+static void
+serialize_distributed_ingest(void)
+{
+	LOCKTAG		tag;
+
+	/* an advisory lock of this database; 'JIMO' and 1 tell it apart */
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0x4A494D4F, 1, 2);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
 void
 jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 {
-	JimoEvent  *events = palloc(sizeof(JimoEvent) * n);
 	Keyed	   *accepted = palloc(sizeof(Keyed) * n);
 	Keyed	   *rejected = palloc(sizeof(Keyed) * n);
 	int		   *unique_of = palloc(sizeof(int) * n);
@@ -427,16 +480,10 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	MemoryContext cxt = CurrentMemoryContext;
 	int			i;
 
-	/* phase one: read every body on its own */
+	jimo_batch_parse(items, n, raise_errors);
 	for (i = 0; i < n; i++)
 	{
 		JimoItem   *it = &items[i];
-
-		it->status = JSTATUS_PENDING;
-		if (raise_errors)
-			parse_item(it, &events[i]);
-		else
-			parse_item_catching(it, &events[i]);
 
 		if (it->status == JSTATUS_REJECTED)
 		{
@@ -453,6 +500,8 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "jimo: SPI_connect failed");
 	MemoryContextSwitchTo(cxt);
+	if (jimo_layout()->distributed)
+		serialize_distributed_ingest();
 
 	naccepted = apply_horizon(items, accepted, naccepted, rejected, &nrejected,
 							  raise_errors);

@@ -27,6 +27,7 @@ typedef struct JimoItem
 	int			len;
 	bool		from_bytes;		/* must be checked as valid text first */
 	Jsonb	   *jsonb;
+	bool		parsed;			/* phase one done (jimo_batch_parse) */
 
 	/* outcome */
 	JimoStatus	status;
@@ -46,6 +47,7 @@ typedef struct JimoItem
 #define JIMO_CHUNK_ITEMS 25000
 #define JIMO_CHUNK_BYTES (32 * 1024 * 1024)
 
+extern void jimo_batch_parse(JimoItem *items, int n, bool raise_errors);
 extern void jimo_batch_run(JimoItem *items, int n, bool raise_errors);
 
 /* store.c */

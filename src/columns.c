@@ -9,13 +9,18 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 
 #include "columns.h"
+#include "layout.h"
+
+#define COLUMN_ABSENT(table, i) (((table)->absent >> (i)) & 1)
 
 void
 jimo_rows_init(JimoRows *rows, JimoTable *table, int capacity)
@@ -143,21 +148,39 @@ append_merge(StringInfo sql, const JimoTable *table)
 	}
 }
 
+/*
+ * On Citus, an INSERT ... SELECT into a distributed table reports the rows
+ * it sent to the workers, not the rows it inserted, and SPI's check that
+ * the RETURNING rows match that count fails; read through a CTE, the
+ * RETURNING rows are what the statement returns.
+ */
 static char *
-build_sql(const JimoTable *table)
+build_sql(const JimoTable *table, bool distributed)
 {
 	StringInfoData sql;
+	const char *sep = "";
+	int			nparam = 0;
 	int			i;
 
 	initStringInfo(&sql);
+	if (table->returning && distributed)
+		appendStringInfoString(&sql, "WITH w AS (");
 	appendStringInfo(&sql, "INSERT INTO %s AS t (", table->name);
 	for (i = 0; i < table->ncols; i++)
-		appendStringInfo(&sql, "%s%s", i ? ", " : "", table->cols[i].name);
+	{
+		if (COLUMN_ABSENT(table, i))
+			continue;
+		appendStringInfo(&sql, "%s%s", sep, table->cols[i].name);
+		sep = ", ";
+	}
 	appendStringInfoString(&sql, ") SELECT ");
+	sep = "";
 	for (i = 0; i < table->ncols; i++)
 	{
-		if (i)
-			appendStringInfoString(&sql, ", ");
+		if (COLUMN_ABSENT(table, i))
+			continue;
+		appendStringInfoString(&sql, sep);
+		sep = ", ";
 		if (table->cols[i].expr)
 			appendStringInfoString(&sql, table->cols[i].expr);
 		else
@@ -165,10 +188,21 @@ build_sql(const JimoTable *table)
 	}
 	appendStringInfoString(&sql, " FROM unnest(");
 	for (i = 0; i < table->ncols; i++)
-		appendStringInfo(&sql, "%s$%d", i ? ", " : "", i + 1);
+	{
+		if (COLUMN_ABSENT(table, i))
+			continue;
+		appendStringInfo(&sql, "%s$%d", nparam ? ", " : "", nparam + 1);
+		nparam++;
+	}
 	appendStringInfoString(&sql, ") AS u(");
+	sep = "";
 	for (i = 0; i < table->ncols; i++)
-		appendStringInfo(&sql, "%s%s", i ? ", " : "", table->cols[i].name);
+	{
+		if (COLUMN_ABSENT(table, i))
+			continue;
+		appendStringInfo(&sql, "%s%s", sep, table->cols[i].name);
+		sep = ", ";
+	}
 	appendStringInfoChar(&sql, ')');
 
 	switch (table->conflict)
@@ -185,6 +219,8 @@ build_sql(const JimoTable *table)
 	}
 	if (table->returning)
 		appendStringInfo(&sql, " RETURNING %s", table->returning);
+	if (table->returning && distributed)
+		appendStringInfoString(&sql, ") SELECT * FROM w");
 	return sql.data;
 }
 
@@ -208,23 +244,63 @@ jimo_prepare_options(const char *sql, int nargs, Oid *argtypes, int options)
 	return plan;
 }
 
+/*
+ * Which described columns the table lacks.  A column that came with a later
+ * version (jimer_key in 0.4) is left out of the statement while the table
+ * does not have it: a new library runs against an older schema until ALTER
+ * EXTENSION UPDATE, and must ingest there as that version did.  Conflict key
+ * columns are always required, so that a misspelt key fails at once.
+ */
+static uint64
+absent_columns(const JimoTable *table)
+{
+	uint64		absent = 0;
+	Oid			relid;
+	int			i;
+
+	StaticAssertStmt(sizeof(table->absent) * 8 >= JIMO_MAX_TABLE_COLS,
+					 "JimoTable.absent too narrow");
+	if (table->ncols > JIMO_MAX_TABLE_COLS)
+		elog(ERROR, "jimo: %s has more than %d columns", table->name,
+			 JIMO_MAX_TABLE_COLS);
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(table->name)),
+							 NoLock, false);
+	for (i = 0; i < table->ncols; i++)
+	{
+		if (get_attnum(relid, table->cols[i].name) != InvalidAttrNumber)
+			continue;
+		if (table->cols[i].role == JCOL_KEY)
+			elog(ERROR, "jimo: %s has no column %s", table->name,
+				 table->cols[i].name);
+		absent |= UINT64CONST(1) << i;
+	}
+	return absent;
+}
+
 static void
 prepare_plan(JimoTable *table)
 {
+	const JimoLayout *layout = jimo_layout();
 	Oid		   *argtypes;
 	char	   *sql;
+	int			nargs = 0;
 	int			i;
 
+	table->absent = absent_columns(table);
 	argtypes = palloc(sizeof(Oid) * table->ncols);
 	for (i = 0; i < table->ncols; i++)
 	{
-		argtypes[i] = get_array_type(table->cols[i].type);
-		if (!OidIsValid(argtypes[i]))
+		if (COLUMN_ABSENT(table, i))
+			continue;
+		argtypes[nargs] = get_array_type(table->cols[i].type);
+		if (!OidIsValid(argtypes[nargs]))
 			elog(ERROR, "jimo: no array type for type %u", table->cols[i].type);
+		nargs++;
 	}
-	sql = build_sql(table);
+	sql = build_sql(table, layout->distributed);
 	elog(DEBUG1, "jimo: preparing %s", sql);
-	table->plan = jimo_prepare(sql, table->ncols, argtypes);
+	table->plan = jimo_prepare(sql, nargs, argtypes);
+	table->plan_generation = layout->generation;
 	pfree(argtypes);
 	pfree(sql);
 }
@@ -243,9 +319,15 @@ jimo_rows_write(JimoRows *rows)
 	int			lbs[1] = {1};
 	int			i;
 	int			rc;
+	int			nargs = 0;
 
 	if (rows->nrows == 0)
 		return 0;
+	if (table->plan != NULL && table->plan_generation != jimo_layout()->generation)
+	{
+		SPI_freeplan(table->plan);
+		table->plan = NULL;
+	}
 	if (table->plan == NULL)
 		prepare_plan(table);
 
@@ -257,8 +339,10 @@ jimo_rows_write(JimoRows *rows)
 		bool		typbyval;
 		char		typalign;
 
+		if (COLUMN_ABSENT(table, i))
+			continue;
 		get_typlenbyvalalign(table->cols[i].type, &typlen, &typbyval, &typalign);
-		args[i] = PointerGetDatum(construct_md_array(rows->values[i],
+		args[nargs++] = PointerGetDatum(construct_md_array(rows->values[i],
 													 rows->nulls[i],
 													 1, dims, lbs,
 													 table->cols[i].type,

@@ -43,6 +43,9 @@ typedef enum JimoConflict
 	JCONFLICT_MERGE				/* mins, maxes and sums merge */
 } JimoConflict;
 
+/* most columns a table description may have (JimoTable.absent is a bitmask) */
+#define JIMO_MAX_TABLE_COLS 64
+
 typedef struct JimoTable
 {
 	const char *name;			/* qualified table name */
@@ -52,6 +55,8 @@ typedef struct JimoTable
 	const char *returning;		/* RETURNING list, or NULL */
 	SPIPlanPtr	plan;			/* prepared on first use, kept */
 	const char *extra_set;		/* more assignments for DO UPDATE, or NULL */
+	uint32		plan_generation;	/* the layout (layout.h) plan was built for */
+	uint64		absent;			/* bit i: column i is not in the table */
 } JimoTable;
 
 typedef struct JimoRows

@@ -147,6 +147,18 @@ classify(const char *name, int *rank, JimoStage *stage, JimoFactKind *fact,
 		*rank = 90, *deletes = true;
 }
 
+/*
+ * The event's jimer_key: its jimer's uid, or the nil uuid for an event
+ * without one (authoring events).  Never NULL, because Citus shards by it.
+ */
+const pg_uuid_t *
+jimo_jimer_key(const JimoEvent *ev)
+{
+	static const pg_uuid_t nil = {{0}};
+
+	return ev->has[JENT_JIMER] ? &ev->uid[JENT_JIMER] : &nil;
+}
+
 int
 jimo_rank_of(const char *name)
 {

@@ -48,8 +48,8 @@ typedef enum JimoFactKind
 	JIMO_NFACTS
 } JimoFactKind;
 
-/* the widest fact row (survey_answers) */
-#define JIMO_FACT_MAXCOLS 13
+/* the widest fact row (survey_answers, jimer_key included) */
+#define JIMO_FACT_MAXCOLS 14
 
 typedef struct JimoEvent
 {
@@ -76,6 +76,7 @@ typedef struct JimoEvent
 /* event.c */
 extern void jimo_event_parse(Jsonb *payload, JimoEvent *ev);
 extern int	jimo_rank_of(const char *name);
+extern const pg_uuid_t *jimo_jimer_key(const JimoEvent *ev);
 
 /* payload.c */
 extern Jsonb *jimo_payload_parse(const char *body, int len);

@@ -40,6 +40,7 @@ static const JimoColumn survey_answer_cols[] = {
 	"ARRAY(SELECT jsonb_array_elements_text(u.answer_choices)) END"},
 	{"step", JSONBOID, JCOL_PLAIN, NULL},
 	{"answer", JSONBOID, JCOL_PLAIN, NULL},
+	{"jimer_key", UUIDOID, JCOL_PLAIN, NULL},
 };
 
 static const JimoColumn checklist_task_cols[] = {
@@ -48,6 +49,7 @@ static const JimoColumn checklist_task_cols[] = {
 	{"task_uid", TEXTOID, JCOL_PLAIN, NULL},
 	{"task_title", TEXTOID, JCOL_PLAIN, NULL},
 	{"task", JSONBOID, JCOL_PLAIN, NULL},
+	{"jimer_key", UUIDOID, JCOL_PLAIN, NULL},
 };
 
 static const JimoColumn post_comment_cols[] = {
@@ -55,14 +57,16 @@ static const JimoColumn post_comment_cols[] = {
 	{"comment_uid", TEXTOID, JCOL_PLAIN, NULL},
 	{"content", TEXTOID, JCOL_PLAIN, NULL},
 	{"comment", JSONBOID, JCOL_PLAIN, NULL},
+	{"jimer_key", UUIDOID, JCOL_PLAIN, NULL},
 };
 
 static const JimoColumn post_like_cols[] = {
 	FACT_COMMON_COLS("liked_at"),
+	{"jimer_key", UUIDOID, JCOL_PLAIN, NULL},
 };
 
 #define TABLE(name, cols) \
-	{name, cols, lengthof(cols), JCONFLICT_NONE, NULL, NULL, NULL}
+	{name, cols, lengthof(cols), JCONFLICT_NONE, NULL, NULL, NULL, 0, 0}
 
 JimoTable	jimo_fact_tables[JIMO_NFACTS] = {
 	[JFACT_SURVEY_ANSWER] = TABLE("jimo.survey_answers", survey_answer_cols),
@@ -253,6 +257,10 @@ jimo_fact_extract(JimoEvent *ev)
 	ev->fact_nulls[2] = !ev->has[JENT_JIMER];
 	ev->fact_values[3] = TimestampTzGetDatum(ev->occurred_at);
 	ev->fact_nulls[3] = false;
+	/* jimer_key is the last column of every fact table */
+	ev->fact_values[jimo_fact_tables[ev->fact].ncols - 1] =
+		UUIDPGetDatum(jimo_jimer_key(ev));
+	ev->fact_nulls[jimo_fact_tables[ev->fact].ncols - 1] = false;
 
 	switch (ev->fact)
 	{

@@ -19,6 +19,7 @@
 #include "utils/timestamp.h"
 
 #include "batch.h"
+#include "layout.h"
 #include "rollups.h"
 
 PG_MODULE_MAGIC;
@@ -163,6 +164,15 @@ item_from_datum(JimoItem *it, Datum d, bool isnull, bool from_bytes)
 	}
 }
 
+/* a slice of the bodies of one call, parsed and written together */
+typedef struct Chunk
+{
+	MemoryContext cxt;
+	JimoItem   *items;
+	int			start;
+	int			n;
+} Chunk;
+
 static void
 receive_array(FunctionCallInfo fcinfo, bool from_bytes)
 {
@@ -171,8 +181,10 @@ receive_array(FunctionCallInfo fcinfo, bool from_bytes)
 	Datum	   *elems;
 	bool	   *elem_nulls;
 	int			nelems;
-	MemoryContext chunk_cxt;
+	Chunk	   *chunks;
+	int			nchunks = 0;
 	int			start = 0;
+	int			c;
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
@@ -184,43 +196,71 @@ receive_array(FunctionCallInfo fcinfo, bool from_bytes)
 	deconstruct_array(arr, from_bytes ? BYTEAOID : TEXTOID, -1, false,
 					  TYPALIGN_INT, &elems, &elem_nulls, &nelems);
 
-	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "jimo chunk",
-									  ALLOCSET_DEFAULT_SIZES);
+	/* a chunk ends at a count or a size, whichever comes first */
+	chunks = palloc(sizeof(Chunk) * Max(nelems, 1));
 	while (start < nelems)
 	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(chunk_cxt);
-		JimoItem   *items = palloc(sizeof(JimoItem) * Min(nelems - start, JIMO_CHUNK_ITEMS));
+		Chunk	   *ch = &chunks[nchunks++];
+		MemoryContext oldcxt;
 		Size		bytes = 0;
-		int			n = 0;
+
+		ch->cxt = AllocSetContextCreate(CurrentMemoryContext, "jimo chunk",
+										ALLOCSET_DEFAULT_SIZES);
+		oldcxt = MemoryContextSwitchTo(ch->cxt);
+		ch->items = palloc(sizeof(JimoItem) * Min(nelems - start, JIMO_CHUNK_ITEMS));
+		ch->start = start;
+		ch->n = 0;
+		while (start + ch->n < nelems && ch->n < JIMO_CHUNK_ITEMS &&
+			   (ch->n == 0 || bytes < JIMO_CHUNK_BYTES))
+		{
+			item_from_datum(&ch->items[ch->n], elems[start + ch->n],
+							elem_nulls[start + ch->n], from_bytes);
+			bytes += ch->items[ch->n].len;
+			ch->n++;
+		}
+		MemoryContextSwitchTo(oldcxt);
+		start += ch->n;
+	}
+
+	/*
+	 * On Citus, every body of the call is read before the first write, so
+	 * that no body's subtransaction becomes a SAVEPOINT round trip to the
+	 * workers (batch.c).  On one node a chunk is read just before it is
+	 * written, which keeps one chunk's parsed events in memory at a time.
+	 */
+	if (nchunks > 1 && jimo_layout()->distributed)
+	{
+		for (c = 0; c < nchunks; c++)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(chunks[c].cxt);
+
+			jimo_batch_parse(chunks[c].items, chunks[c].n, false);
+			MemoryContextSwitchTo(oldcxt);
+		}
+	}
+
+	for (c = 0; c < nchunks; c++)
+	{
+		Chunk	   *ch = &chunks[c];
+		MemoryContext oldcxt = MemoryContextSwitchTo(ch->cxt);
 		int			i;
 
-		/* a chunk ends at a count or a size, whichever comes first */
-		while (start + n < nelems && n < JIMO_CHUNK_ITEMS &&
-			   (n == 0 || bytes < JIMO_CHUNK_BYTES))
-		{
-			item_from_datum(&items[n], elems[start + n],
-							elem_nulls[start + n], from_bytes);
-			bytes += items[n].len;
-			n++;
-		}
-		jimo_batch_run(items, n, false);
+		jimo_batch_run(ch->items, ch->n, false);
 
-		for (i = 0; i < n; i++)
+		for (i = 0; i < ch->n; i++)
 		{
 			Datum		values[4];
 			bool		nulls[4];
 
-			values[0] = Int32GetDatum(start + i + 1);
+			values[0] = Int32GetDatum(ch->start + i + 1);
 			nulls[0] = false;
-			item_result(&items[i], values + 1, nulls + 1);
+			item_result(&ch->items[i], values + 1, nulls + 1);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 								 values, nulls);
 		}
 		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(chunk_cxt);
-		start += n;
+		MemoryContextDelete(ch->cxt);
 	}
-	MemoryContextDelete(chunk_cxt);
 }
 
 PG_FUNCTION_INFO_V1(jimo_receive_batch_text);

@@ -44,6 +44,7 @@
 
 #include "columns.h"
 #include "fold.h"
+#include "layout.h"
 #include "rollups.h"
 
 typedef struct SeenDayKey
@@ -74,7 +75,7 @@ static const JimoColumn seen_day_cols[] = {
 
 static JimoTable seen_days_table = {
 	"jimo.seen_days", seen_day_cols, lengthof(seen_day_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
 };
 
 /* one (day, experience) of jimo.seen_day_totals: counts are deltas */
@@ -109,7 +110,7 @@ static const JimoColumn day_total_cols[] = {
 
 static JimoTable day_totals_table = {
 	"jimo.seen_day_totals", day_total_cols, lengthof(day_total_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
 };
 
 /* a (experience, jimer) pair of the chunk: its first day here and before */
@@ -214,6 +215,20 @@ day_total(HTAB *totals, DateADT day, const pg_uuid_t *experience_uid)
 }
 
 /*
+ * The same lookup on Citus, where a correlated subquery over a distributed
+ * table cannot be run: a join on the distribution column (jimer_uid), run on
+ * every shard, returns only the rows that have earlier days; the others
+ * had none.
+ */
+#define BEFORE_SQL_DISTRIBUTED \
+	"SELECT u.ord, bool_or(s.day = u.d), min(s.day) " \
+	"FROM unnest($1, $2, $3) WITH ORDINALITY AS u(d, e, j, ord) " \
+	"JOIN jimo.seen_days s ON s.jimer_uid = u.j AND s.experience_uid = u.e " \
+	"GROUP BY u.ord"
+
+static uint32 before_generation = 0;
+
+/*
  * For each row about to be merged into jimo.seen_days: did it exist, and
  * what was its pair's first day before this chunk?  existed[i] and
  * pairs' old_first are filled.
@@ -221,6 +236,7 @@ day_total(HTAB *totals, DateADT day, const pg_uuid_t *experience_uid)
 static void
 read_before(SeenDay **rows, long n, bool *existed, HTAB *pairs)
 {
+	const JimoLayout *layout = jimo_layout();
 	Datum	   *days = palloc(sizeof(Datum) * n);
 	Datum	   *experiences = palloc(sizeof(Datum) * n);
 	Datum	   *jimers = palloc(sizeof(Datum) * n);
@@ -228,11 +244,16 @@ read_before(SeenDay **rows, long n, bool *existed, HTAB *pairs)
 	int			rc;
 	long		i;
 
+	if (before_plan != NULL && before_generation != layout->generation)
+	{
+		SPI_freeplan(before_plan);
+		before_plan = NULL;
+	}
 	if (before_plan == NULL)
 	{
 		Oid			argtypes[3] = {DATEARRAYOID, UUIDARRAYOID, UUIDARRAYOID};
 
-		before_plan = SPI_prepare(
+		before_plan = SPI_prepare(layout->distributed ? BEFORE_SQL_DISTRIBUTED :
 			"SELECT u.ord, "
 			"  EXISTS (SELECT FROM jimo.seen_days s WHERE s.experience_uid = u.e "
 			"          AND s.jimer_uid = u.j AND s.day = u.d), "
@@ -244,21 +265,31 @@ read_before(SeenDay **rows, long n, bool *existed, HTAB *pairs)
 			elog(ERROR, "jimo: could not prepare the seen_days lookup: %s",
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(before_plan);
+		before_generation = layout->generation;
 	}
 	for (i = 0; i < n; i++)
 	{
+		PairKey		key;
+
 		days[i] = DateADTGetDatum(rows[i]->key.day);
 		experiences[i] = UUIDPGetDatum(&rows[i]->key.experience_uid);
 		jimers[i] = UUIDPGetDatum(&rows[i]->key.jimer_uid);
+		/* what a row the lookup does not return means */
+		existed[i] = false;
+		memset(&key, 0, sizeof(key));
+		key.experience_uid = rows[i]->key.experience_uid;
+		key.jimer_uid = rows[i]->key.jimer_uid;
+		((Pair *) hash_search(pairs, &key, HASH_FIND, NULL))->had_day = false;
 	}
 	args[0] = PointerGetDatum(construct_array(days, n, DATEOID, 4, true, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(experiences, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
 	args[2] = PointerGetDatum(construct_array(jimers, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
 	rc = SPI_execute_plan(before_plan, args, NULL, false, 0);
-	if (rc != SPI_OK_SELECT || SPI_processed != (uint64) n)
+	if (rc != SPI_OK_SELECT ||
+		(!layout->distributed && SPI_processed != (uint64) n))
 		elog(ERROR, "jimo: the seen_days lookup failed: %s", SPI_result_code_string(rc));
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < (long) SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;

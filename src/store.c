@@ -17,9 +17,11 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 #include "batch.h"
 #include "columns.h"
+#include "layout.h"
 #include "partitions.h"
 
 static const JimoColumn event_cols[] = {
@@ -33,11 +35,12 @@ static const JimoColumn event_cols[] = {
 	{"user_uid", UUIDOID, JCOL_PLAIN, NULL},
 	{"project_uid", UUIDOID, JCOL_PLAIN, NULL},
 	{"payload", JSONBOID, JCOL_PLAIN, NULL},
+	{"jimer_key", UUIDOID, JCOL_PLAIN, NULL},
 };
 
 static JimoTable events_table = {
 	"jimo.events", event_cols, lengthof(event_cols),
-	JCONFLICT_NOTHING, "id, digest", NULL, NULL
+	JCONFLICT_NOTHING, "id, digest", NULL, NULL, 0, 0
 };
 
 static const JimoColumn rejected_cols[] = {
@@ -51,10 +54,11 @@ static const JimoColumn rejected_cols[] = {
 
 static JimoTable rejected_table = {
 	"jimo.rejected", rejected_cols, lengthof(rejected_cols),
-	JCONFLICT_MERGE, NULL, NULL, "last_received_at = now()"
+	JCONFLICT_MERGE, NULL, NULL, "last_received_at = now()", 0, 0
 };
 
 static SPIPlanPtr redelivery_plan = NULL;
+static bool redelivery_plan_key = false;
 
 static int
 digest_cmp(const void *key, const void *elem)
@@ -110,10 +114,32 @@ collect_ids(JimoUnique *uniq, int n, bool is_new)
  * counts), not the last commit's.
  */
 static SPIPlanPtr
-prepare_redelivery(const char *table)
+prepare_redelivery(const char *table, bool with_key)
 {
-	Oid			argtypes[3] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
-	char	   *sql = psprintf(
+	Oid			argtypes[4] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
+	UUIDARRAYOID};
+
+	/*
+	 * With jimer_key (0.4), each lookup names the whole key of the month's
+	 * UNIQUE (digest, jimer_key), so that the planner knows it finds at most
+	 * one row: on the digest alone, a prefix of that key, the generic plan
+	 * could choose sequential scans and a hash join.  A 0.3 schema, until
+	 * ALTER EXTENSION UPDATE, has UNIQUE (digest) and no jimer_key.
+	 */
+	const char *sql = with_key ? psprintf(
+		"WITH l AS MATERIALIZED ("
+		" SELECT x.digest, x.occurred_at, x.jimer_key, u.n"
+		" FROM unnest($1, $2, $3, $4) AS u(digest, n, occurred_at, jimer_key)"
+		" CROSS JOIN LATERAL (SELECT e.digest, e.occurred_at, e.jimer_key FROM %s AS e"
+		"  WHERE e.digest = u.digest AND e.jimer_key = u.jimer_key"
+		"  AND e.occurred_at = u.occurred_at"
+		"  FOR NO KEY UPDATE) AS x) "
+		"UPDATE %s AS e "
+		"SET deliveries = e.deliveries + l.n, "
+		"last_received_at = GREATEST(e.last_received_at, now()) "
+		"FROM l WHERE e.digest = l.digest AND e.jimer_key = l.jimer_key "
+		"AND e.occurred_at = l.occurred_at "
+		"RETURNING e.id, e.digest, e.received_at", table, table) : psprintf(
 		"WITH l AS MATERIALIZED ("
 		" SELECT x.digest, x.occurred_at, u.n"
 		" FROM unnest($1, $2, $3) AS u(digest, n, occurred_at)"
@@ -126,20 +152,55 @@ prepare_redelivery(const char *table)
 		"FROM l WHERE e.digest = l.digest AND e.occurred_at = l.occurred_at "
 		"RETURNING e.id, e.digest, e.received_at", table, table);
 
-	return jimo_prepare_options(sql, 3, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	return jimo_prepare_options(sql, with_key ? 4 : 3, argtypes,
+								CURSOR_OPT_GENERIC_PLAN);
 }
+
+/*
+ * The redelivery update on Citus.  A lock taken ahead by a subquery with FOR
+ * NO KEY UPDATE cannot be run over a distributed table, so the UPDATE locks
+ * the rows itself, shard by shard, each shard in its own order; a deadlock
+ * between two sessions on two shards is one Citus' distributed deadlock
+ * detector ends by cancelling one of them (the caller retries, as after any
+ * deadlock).  The digests travel as a materialized CTE, which Citus
+ * evaluates once and sends to each shard; jimer_key in the join lets each
+ * shard find its rows by its own key, and the event time still prunes each
+ * lookup to one month.  Read through a CTE so that the rows returned are
+ * the rows updated (see columns.c).
+ */
+static SPIPlanPtr
+prepare_distributed_redelivery(void)
+{
+	Oid			argtypes[4] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
+	UUIDARRAYOID};
+
+	return jimo_prepare_options(
+		"WITH l AS MATERIALIZED ("
+		" SELECT * FROM unnest($1, $2, $3, $4) AS u(digest, n, occurred_at, jimer_key)), "
+		"w AS (UPDATE jimo.events AS e "
+		"SET deliveries = e.deliveries + l.n, "
+		"last_received_at = GREATEST(e.last_received_at, now()) "
+		"FROM l WHERE e.jimer_key = l.jimer_key AND e.digest = l.digest "
+		"AND e.occurred_at = l.occurred_at "
+		"RETURNING e.id, e.digest, e.received_at) "
+		"SELECT * FROM w", 4, argtypes, 0);
+}
+
+static SPIPlanPtr distributed_plan = NULL;
+static uint32 distributed_generation = 0;
 
 /* the plan for one partition, prepared on first use and kept */
 typedef struct PartitionPlan
 {
 	Oid			relid;			/* hash key */
 	SPIPlanPtr	plan;
+	bool		with_key;		/* prepared for a schema with jimer_key */
 } PartitionPlan;
 
 static HTAB *partition_plans = NULL;
 
 static SPIPlanPtr
-partition_redelivery_plan(Oid relid)
+partition_redelivery_plan(Oid relid, bool with_key)
 {
 	PartitionPlan *pp;
 	bool		found;
@@ -157,22 +218,28 @@ partition_redelivery_plan(Oid relid)
 	pp = hash_search(partition_plans, &relid, HASH_ENTER, &found);
 	if (!found)
 		pp->plan = NULL;
+	if (pp->plan != NULL && pp->with_key != with_key)
+	{
+		SPI_freeplan(pp->plan);
+		pp->plan = NULL;
+	}
 	if (pp->plan == NULL)
 	{
 		/* an error here leaves plan NULL, to be prepared on the next call */
 		pp->plan = prepare_redelivery(
 			quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									   get_rel_name(relid)));
+									   get_rel_name(relid)), with_key);
+		pp->with_key = with_key;
 	}
 	return pp->plan;
 }
 
 /* run one redelivery update over these m events; learn their ids */
 static void
-redeliver(SPIPlanPtr plan, Datum *digests, Datum *counts, Datum *times, int m,
-		  JimoUnique *uniq, int n)
+redeliver(SPIPlanPtr plan, Datum *digests, Datum *counts, Datum *times,
+		  Datum *keys, int m, JimoUnique *uniq, int n)
 {
-	Datum		args[3];
+	Datum		args[4];
 	int			rc;
 
 	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
@@ -180,8 +247,12 @@ redeliver(SPIPlanPtr plan, Datum *digests, Datum *counts, Datum *times, int m,
 	args[2] = PointerGetDatum(construct_array(times, m, TIMESTAMPTZOID,
 											  sizeof(TimestampTz), true,
 											  TYPALIGN_DOUBLE));
+	if (keys != NULL)
+		args[3] = PointerGetDatum(construct_array(keys, m, UUIDOID, UUID_LEN, false,
+												  TYPALIGN_CHAR));
 	rc = SPI_execute_plan(plan, args, NULL, false, 0);
-	if (rc != SPI_OK_UPDATE_RETURNING)
+	/* on Citus the update is read through a CTE: a SELECT */
+	if (rc != SPI_OK_UPDATE_RETURNING && rc != SPI_OK_SELECT)
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
 	collect_ids(uniq, n, false);
 }
@@ -216,6 +287,7 @@ redelivery_cmp(const void *a, const void *b)
 static void
 count_redeliveries(JimoUnique *uniq, int n)
 {
+	const JimoLayout *layout = jimo_layout();
 	Redelivery *r = palloc(sizeof(Redelivery) * n);
 	TimestampTz *rtimes = palloc(sizeof(TimestampTz) * n);
 	int		   *parts = palloc(sizeof(int) * n);
@@ -223,6 +295,7 @@ count_redeliveries(JimoUnique *uniq, int n)
 	Datum	   *digests = palloc(sizeof(Datum) * n);
 	Datum	   *counts = palloc(sizeof(Datum) * n);
 	Datum	   *times = palloc(sizeof(Datum) * n);
+	Datum	   *keys = palloc(sizeof(Datum) * n);
 	int			m = 0;
 	int			i;
 	int			start;
@@ -237,17 +310,51 @@ count_redeliveries(JimoUnique *uniq, int n)
 	if (m == 0)
 		return;
 
-	if (!jimo_events_partitions(rtimes, m, parts, relids))
+	/* on Citus: one statement over the distributed table (see above) */
+	if (layout->distributed)
 	{
-		if (redelivery_plan == NULL)
-			redelivery_plan = prepare_redelivery("jimo.events");
+		if (distributed_plan != NULL && distributed_generation != layout->generation)
+		{
+			SPI_freeplan(distributed_plan);
+			distributed_plan = NULL;
+		}
+		if (distributed_plan == NULL)
+			distributed_plan = prepare_distributed_redelivery();
+		distributed_generation = layout->generation;
 		for (i = 0; i < m; i++)
 		{
-			digests[i] = jimo_digest_datum(&uniq[r[i].index].digest);
-			counts[i] = Int32GetDatum(uniq[r[i].index].deliveries);
+			JimoUnique *u = &uniq[r[i].index];
+
+			digests[i] = jimo_digest_datum(&u->digest);
+			counts[i] = Int32GetDatum(u->deliveries);
 			times[i] = TimestampTzGetDatum(rtimes[i]);
+			keys[i] = UUIDPGetDatum(jimo_jimer_key(u->item->ev));
 		}
-		redeliver(redelivery_plan, digests, counts, times, m, uniq, n);
+		redeliver(distributed_plan, digests, counts, times, keys, m, uniq, n);
+		return;
+	}
+
+	if (!jimo_events_partitions(rtimes, m, parts, relids))
+	{
+		if (redelivery_plan != NULL && redelivery_plan_key != layout->jimer_key)
+		{
+			SPI_freeplan(redelivery_plan);
+			redelivery_plan = NULL;
+		}
+		if (redelivery_plan == NULL)
+			redelivery_plan = prepare_redelivery("jimo.events", layout->jimer_key);
+		redelivery_plan_key = layout->jimer_key;
+		for (i = 0; i < m; i++)
+		{
+			JimoUnique *u = &uniq[r[i].index];
+
+			digests[i] = jimo_digest_datum(&u->digest);
+			counts[i] = Int32GetDatum(u->deliveries);
+			times[i] = TimestampTzGetDatum(rtimes[i]);
+			keys[i] = UUIDPGetDatum(jimo_jimer_key(u->item->ev));
+		}
+		redeliver(redelivery_plan, digests, counts, times,
+				  layout->jimer_key ? keys : NULL, m, uniq, n);
 		return;
 	}
 
@@ -267,10 +374,12 @@ count_redeliveries(JimoUnique *uniq, int n)
 
 			digests[k] = jimo_digest_datum(&u->digest);
 			counts[k] = Int32GetDatum(u->deliveries);
-			times[k++] = TimestampTzGetDatum(u->item->ev->occurred_at);
+			times[k] = TimestampTzGetDatum(u->item->ev->occurred_at);
+			keys[k++] = UUIDPGetDatum(jimo_jimer_key(u->item->ev));
 		}
-		redeliver(partition_redelivery_plan(r[start].relid),
-				  digests, counts, times, k, uniq, n);
+		redeliver(partition_redelivery_plan(r[start].relid, layout->jimer_key),
+				  digests, counts, times, layout->jimer_key ? keys : NULL,
+				  k, uniq, n);
 	}
 }
 
@@ -306,6 +415,7 @@ jimo_store_events(JimoUnique *uniq, int n)
 		values[8] = UUIDPGetDatum(&ev->uid[JENT_PROJECT]);
 		nulls[8] = !ev->has[JENT_PROJECT];
 		values[9] = JsonbPGetDatum(ev->payload);
+		values[10] = UUIDPGetDatum(jimo_jimer_key(ev));
 		jimo_rows_add(&rows, values, nulls);
 		uniq[i].event_id = 0;
 		uniq[i].is_new = false;

@@ -17,7 +17,8 @@ CREATE TABLE jimo.events (
     jimer_uid        uuid,
     user_uid         uuid,
     project_uid      uuid,
-    payload          jsonb NOT NULL
+    payload          jsonb NOT NULL,
+    jimer_key        uuid NOT NULL
 ) PARTITION BY RANGE (occurred_at);
 -- Partitioned by month of event time: months are created when an event
 -- first needs them, with their keys, PRIMARY KEY (id) and UNIQUE (digest),
@@ -42,6 +43,7 @@ COMMENT ON COLUMN jimo.events.received_at IS 'Arrival of the first delivery';
 COMMENT ON COLUMN jimo.events.last_received_at IS 'Arrival of the latest delivery';
 COMMENT ON COLUMN jimo.events.deliveries IS 'How many times this exact event was delivered';
 COMMENT ON COLUMN jimo.events.payload IS 'The whole payload, so that later versions can re-derive typed rows';
+COMMENT ON COLUMN jimo.events.jimer_key IS 'jimer_uid, or the nil uuid for events without a jimer: the column jimo.distribute() shards by on Citus (which needs it never NULL and in every key)';
 
 -------------------------------------------------------------------------------
 -- Bodies that could not be understood, with their error (deduplicated too)
@@ -170,8 +172,10 @@ COMMENT ON COLUMN jimo.experience_tags.name IS 'Tag name';
 -- Facts: one row per stored interaction event that carries a sub-object.
 -- Sub-object ids are text: their shape is not published by Jimo.
 -- Partitioned like jimo.events, by the same event time and months, so that a
--- month expires from both at once; each partition has PRIMARY KEY (event_id)
--- and an index on the experience (16_partitions.sql).  event_id is the id of
+-- month expires from both at once; each partition has PRIMARY KEY
+-- (jimer_key, event_id) and an index on the experience (16_partitions.sql).
+-- jimer_key is the event's: jimer_uid or the nil uuid, never NULL, so that
+-- on Citus a fact lives on the shard of its event.  event_id is the id of
 -- the event in jimo.events; there is no foreign key: ingest writes both in
 -- one transaction, and only whole months are ever removed, from both.
 -------------------------------------------------------------------------------
@@ -189,7 +193,8 @@ CREATE TABLE jimo.survey_answers (
     answer_number    numeric,
     answer_choices   text[],
     step             jsonb,
-    answer           jsonb
+    answer           jsonb,
+    jimer_key        uuid NOT NULL
 ) PARTITION BY RANGE (answered_at);
 COMMENT ON TABLE jimo.survey_answers IS 'One row per survey.step.answered event';
 COMMENT ON COLUMN jimo.survey_answers.answer_text IS 'The answer as text: a string answer, a number, or the text/value of an answer object; choices joined with ", "';
@@ -238,7 +243,8 @@ CREATE TABLE jimo.checklist_tasks (
     outcome          text NOT NULL CHECK (outcome IN ('completed', 'skipped')),
     task_uid         text,
     task_title       text,
-    task             jsonb
+    task             jsonb,
+    jimer_key        uuid NOT NULL
 ) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE jimo.checklist_tasks IS 'One row per checklist.task.completed or checklist.task.skipped event';
 
@@ -249,7 +255,8 @@ CREATE TABLE jimo.post_comments (
     commented_at     timestamptz NOT NULL,
     comment_uid      text,
     content          text,
-    comment          jsonb
+    comment          jsonb,
+    jimer_key        uuid NOT NULL
 ) PARTITION BY RANGE (commented_at);
 COMMENT ON TABLE jimo.post_comments IS 'One row per post.commented event';
 
@@ -257,7 +264,8 @@ CREATE TABLE jimo.post_likes (
     event_id         bigint NOT NULL,
     experience_uid   uuid,
     jimer_uid        uuid,
-    liked_at         timestamptz NOT NULL
+    liked_at         timestamptz NOT NULL,
+    jimer_key        uuid NOT NULL
 ) PARTITION BY RANGE (liked_at);
 COMMENT ON TABLE jimo.post_likes IS 'One row per post.liked event';
 

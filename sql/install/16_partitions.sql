@@ -19,17 +19,20 @@
 
 -- The tables partitioned together, the column each is partitioned on, and
 -- the keys and indexes each partition gets (see 10_tables.sql for why they
--- are the partitions' own).
+-- are the partitions' own).  Every key holds jimer_key: on Citus a unique
+-- key must hold the distribution column (jimo.distribute()).  Dedup stays
+-- exact: the digest covers the payload, the jimer in it included, so one
+-- digest has one jimer_key.
 CREATE FUNCTION jimo.partitioned_tables(OUT table_name name, OUT time_column name,
                                         OUT keys text[], OUT indexes text[])
     RETURNS SETOF record
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    VALUES ('events'::name, 'occurred_at'::name, ARRAY['PRIMARY KEY (id)', 'UNIQUE (digest)'], ARRAY[]::text[]),
-           ('survey_answers', 'answered_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid, step_uid']),
-           ('checklist_tasks', 'occurred_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid, task_uid']),
-           ('post_comments', 'commented_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid']),
-           ('post_likes', 'liked_at', ARRAY['PRIMARY KEY (event_id)'], ARRAY['experience_uid'])
+    VALUES ('events'::name, 'occurred_at'::name, ARRAY['PRIMARY KEY (id, jimer_key)', 'UNIQUE (digest, jimer_key)'], ARRAY[]::text[]),
+           ('survey_answers', 'answered_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid, step_uid']),
+           ('checklist_tasks', 'occurred_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid, task_uid']),
+           ('post_comments', 'commented_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid']),
+           ('post_likes', 'liked_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid'])
 $$;
 COMMENT ON FUNCTION jimo.partitioned_tables() IS 'The tables partitioned by month of event time, their time column, and the keys and indexes of each partition';
 

@@ -10,6 +10,11 @@
 #                               range (for servers a test starts, e.g. jimo-receiver)
 #   cluster_stop                stop the server and delete its directory; idempotent,
 #                               meant for an EXIT trap: trap cluster_stop EXIT
+#   cluster_save NAME           set the running cluster aside under NAME, so that another
+#                               can be started (test/citus/run runs three at once)
+#   cluster_use NAME            make a set-aside cluster current again (sets aside the
+#                               current one under its own name first)
+#   cluster_stop_all            cluster_stop every cluster, current and set aside
 #
 # Settings read by cluster_start:
 #   JIMO_CLUSTER_TCP=1        also listen on 127.0.0.1:$PGPORT (scram-sha-256, password in
@@ -20,7 +25,7 @@
 # Also exported: JIMO_CLUSTER_DIR (everything lives here), JIMO_CLUSTER_DATA (the data
 # directory, $JIMO_CLUSTER_DIR/data) and JIMO_CLUSTER_LOG (the server log).
 #
-# Only one cluster per shell. initdb and postgres refuse to run as root, so as root the
+# One current cluster per shell; others may be set aside with cluster_save. initdb and postgres refuse to run as root, so as root the
 # server runs as the "postgres" OS user and its directory lives under /tmp, where that
 # user can reach it (a checkout under /root is not); as anyone else it runs as that user.
 # Clients (psql, pg_regress, pg_prove) keep running as the caller: root may open the
@@ -28,6 +33,8 @@
 
 _jimo_cluster_dir=""
 _jimo_cluster_bindir=""
+_jimo_cluster_name=""
+declare -gA _jimo_cluster_saved=() # NAME -> "dir port password"
 
 # Run a server-side command (initdb, pg_ctl) as the user that owns the cluster.
 # shellcheck disable=SC2317 # also called from the scripts that source this file
@@ -101,6 +108,7 @@ cluster_start() {
     dir="$(mktemp -d "${JIMO_CLUSTER_TMP:-/tmp}/jimo-$name.XXXX")" || return 1
     # Remember it at once, so that an EXIT trap firing from here on cleans it up.
     _jimo_cluster_dir="$dir"
+    _jimo_cluster_name="$name"
     data="$dir/data"
     sock="$dir/socket"
     log="$dir/server.log"
@@ -206,6 +214,7 @@ cluster_stop() {
     local dir="$_jimo_cluster_dir"
     [[ -n "$dir" ]] || return 0
     _jimo_cluster_dir=""
+    _jimo_cluster_name=""
     if [[ -f "$dir/data/postmaster.pid" ]]; then
         # fast: roll back open transactions and go; immediate if that hangs.
         cluster_as_server "$_jimo_cluster_bindir/pg_ctl" -D "$dir/data" -m fast \
@@ -218,5 +227,55 @@ cluster_stop() {
         unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD
         unset JIMO_CLUSTER_DIR JIMO_CLUSTER_DATA JIMO_CLUSTER_LOG
     fi
+    return 0
+}
+
+# Set the current cluster aside under NAME: it keeps running, and cluster_start may start
+# another. PG* variables are left as they are until the next cluster_start or cluster_use.
+cluster_save() {
+    local name="${1:?usage: cluster_save NAME}"
+    if [[ -z "$_jimo_cluster_dir" ]]; then
+        echo "cluster: no cluster running to save" >&2
+        return 1
+    fi
+    _jimo_cluster_saved[$name]="$_jimo_cluster_dir $PGPORT ${PGPASSWORD:-}"
+    _jimo_cluster_dir=""
+    _jimo_cluster_name=""
+}
+
+# Make the cluster saved as NAME current: exports its PGHOST, PGPORT, PGUSER, PGPASSWORD
+# and JIMO_CLUSTER_* as cluster_start did.
+cluster_use() {
+    local name="${1:?usage: cluster_use NAME}" dir port pw
+    if [[ -n "$_jimo_cluster_dir" && "$_jimo_cluster_name" == "$name" ]]; then
+        return 0 # already current
+    fi
+    if [[ -z "${_jimo_cluster_saved[$name]:-}" ]]; then
+        echo "cluster: no cluster saved as \"$name\"" >&2
+        return 1
+    fi
+    if [[ -n "$_jimo_cluster_dir" ]]; then
+        cluster_save "$_jimo_cluster_name" || return 1
+    fi
+    read -r dir port pw <<<"${_jimo_cluster_saved[$name]}"
+    unset "_jimo_cluster_saved[$name]"
+    _jimo_cluster_dir="$dir"
+    _jimo_cluster_name="$name"
+    export PGHOST="$dir/socket" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
+    export JIMO_CLUSTER_DIR="$dir" JIMO_CLUSTER_DATA="$dir/data" JIMO_CLUSTER_LOG="$dir/server.log"
+    if [[ -n "$pw" ]]; then
+        export PGPASSWORD="$pw"
+    else
+        unset PGPASSWORD
+    fi
+}
+
+# Stop every cluster of this shell; like cluster_stop, it never fails.
+cluster_stop_all() {
+    local name
+    cluster_stop
+    for name in "${!_jimo_cluster_saved[@]}"; do
+        cluster_use "$name" >/dev/null 2>&1 && cluster_stop
+    done
     return 0
 }

@@ -162,11 +162,14 @@ FROM jimo.partitioned_tables() t
 JOIN pg_partitioned_table p ON p.partrelid = ('jimo.' || t.table_name)::regclass
 WHERE p.partstrat = 'r' AND p.partnatts = 1
   AND p.partattrs[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = p.partrelid AND attname = t.time_column);
-SELECT col_is_pk('jimo', 'events_p2025_03', 'id', 'events.id is the primary key of each month');
-SELECT col_is_unique('jimo', 'events_p2025_03', 'digest',
-                     'events.digest is unique in each month: the dedup key (the time is part of the digest, so this is unique overall)');
-SELECT col_is_pk('jimo', t.table_name || '_p2025_03', 'event_id',
-                 t.table_name || '.event_id is the primary key of each month: one fact per event')
+-- Every key holds jimer_key (the jimer, or the nil uuid), the column Citus shards by
+-- (jimo.distribute()); one digest has one jimer_key, so the dedup key is the digest's.
+SELECT col_is_pk('jimo', 'events_p2025_03', ARRAY['id', 'jimer_key'],
+                 'events (id, jimer_key) is the primary key of each month');
+SELECT col_is_unique('jimo', 'events_p2025_03', ARRAY['digest', 'jimer_key'],
+                     'events (digest, jimer_key) is unique in each month: the dedup key (the time and the jimer are part of the digest, so this is unique overall)');
+SELECT col_is_pk('jimo', t.table_name || '_p2025_03', ARRAY['jimer_key', 'event_id'],
+                 t.table_name || ' (jimer_key, event_id) is the primary key of each month: one fact per event')
 FROM jimo.partitioned_tables() t WHERE t.table_name <> 'events' ORDER BY 1;
 SELECT col_is_unique('jimo', 'rejected', 'digest', 'rejected.digest is unique');
 SELECT col_is_pk('jimo', 'experiences', 'uid', 'experiences.uid is the primary key');
