@@ -234,20 +234,46 @@ partition_redelivery_plan(Oid relid, bool with_key)
 	return pp->plan;
 }
 
-/* run one redelivery update over these m events; learn their ids */
-static void
-redeliver(SPIPlanPtr plan, Datum *digests, Datum *counts, Datum *times,
-		  Datum *keys, int m, JimoUnique *uniq, int n)
+/* a redelivery and the partition of its event */
+typedef struct Redelivery
 {
+	int			part;			/* partition, in month order */
+	int			index;			/* in uniq, so in digest order */
+	Oid			relid;
+} Redelivery;
+
+/*
+ * Run one redelivery update over the events uniq[r[0 .. m-1].index] (in
+ * that order), with their jimer_key when the statement takes it; learn their
+ * ids.
+ */
+static void
+redeliver(SPIPlanPtr plan, bool with_key, const Redelivery *r, int m,
+		  JimoUnique *uniq, int n)
+{
+	Datum	   *digests = palloc(sizeof(Datum) * m);
+	Datum	   *counts = palloc(sizeof(Datum) * m);
+	Datum	   *times = palloc(sizeof(Datum) * m);
+	Datum	   *keys = palloc(sizeof(Datum) * m);
 	Datum		args[4];
+	int			i;
 	int			rc;
 
+	for (i = 0; i < m; i++)
+	{
+		JimoUnique *u = &uniq[r[i].index];
+
+		digests[i] = jimo_digest_datum(&u->digest);
+		counts[i] = Int32GetDatum(u->deliveries);
+		times[i] = TimestampTzGetDatum(u->item->ev->occurred_at);
+		keys[i] = UUIDPGetDatum(jimo_jimer_key(u->item->ev));
+	}
 	args[0] = PointerGetDatum(construct_array(digests, m, BYTEAOID, -1, false, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(counts, m, INT4OID, 4, true, TYPALIGN_INT));
 	args[2] = PointerGetDatum(construct_array(times, m, TIMESTAMPTZOID,
 											  sizeof(TimestampTz), true,
 											  TYPALIGN_DOUBLE));
-	if (keys != NULL)
+	if (with_key)
 		args[3] = PointerGetDatum(construct_array(keys, m, UUIDOID, UUID_LEN, false,
 												  TYPALIGN_CHAR));
 	rc = SPI_execute_plan(plan, args, NULL, false, 0);
@@ -256,14 +282,6 @@ redeliver(SPIPlanPtr plan, Datum *digests, Datum *counts, Datum *times,
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
 	collect_ids(uniq, n, false);
 }
-
-/* a redelivery and the partition of its event */
-typedef struct Redelivery
-{
-	int			part;			/* partition, in month order */
-	int			index;			/* in uniq, so in digest order */
-	Oid			relid;
-} Redelivery;
 
 static int
 redelivery_cmp(const void *a, const void *b)
@@ -292,10 +310,6 @@ count_redeliveries(JimoUnique *uniq, int n)
 	TimestampTz *rtimes = palloc(sizeof(TimestampTz) * n);
 	int		   *parts = palloc(sizeof(int) * n);
 	Oid		   *relids = palloc(sizeof(Oid) * n);
-	Datum	   *digests = palloc(sizeof(Datum) * n);
-	Datum	   *counts = palloc(sizeof(Datum) * n);
-	Datum	   *times = palloc(sizeof(Datum) * n);
-	Datum	   *keys = palloc(sizeof(Datum) * n);
 	int			m = 0;
 	int			i;
 	int			start;
@@ -321,19 +335,11 @@ count_redeliveries(JimoUnique *uniq, int n)
 		if (distributed_plan == NULL)
 			distributed_plan = prepare_distributed_redelivery();
 		distributed_generation = layout->generation;
-		for (i = 0; i < m; i++)
-		{
-			JimoUnique *u = &uniq[r[i].index];
-
-			digests[i] = jimo_digest_datum(&u->digest);
-			counts[i] = Int32GetDatum(u->deliveries);
-			times[i] = TimestampTzGetDatum(rtimes[i]);
-			keys[i] = UUIDPGetDatum(jimo_jimer_key(u->item->ev));
-		}
-		redeliver(distributed_plan, digests, counts, times, keys, m, uniq, n);
+		redeliver(distributed_plan, true, r, m, uniq, n);
 		return;
 	}
 
+	/* a schema from before 0.3: jimo.events is one table */
 	if (!jimo_events_partitions(rtimes, m, parts, relids))
 	{
 		if (redelivery_plan != NULL && redelivery_plan_key != layout->jimer_key)
@@ -344,17 +350,7 @@ count_redeliveries(JimoUnique *uniq, int n)
 		if (redelivery_plan == NULL)
 			redelivery_plan = prepare_redelivery("jimo.events", layout->jimer_key);
 		redelivery_plan_key = layout->jimer_key;
-		for (i = 0; i < m; i++)
-		{
-			JimoUnique *u = &uniq[r[i].index];
-
-			digests[i] = jimo_digest_datum(&u->digest);
-			counts[i] = Int32GetDatum(u->deliveries);
-			times[i] = TimestampTzGetDatum(rtimes[i]);
-			keys[i] = UUIDPGetDatum(jimo_jimer_key(u->item->ev));
-		}
-		redeliver(redelivery_plan, digests, counts, times,
-				  layout->jimer_key ? keys : NULL, m, uniq, n);
+		redeliver(redelivery_plan, layout->jimer_key, r, m, uniq, n);
 		return;
 	}
 
@@ -366,20 +362,10 @@ count_redeliveries(JimoUnique *uniq, int n)
 	qsort(r, m, sizeof(Redelivery), redelivery_cmp);
 	for (start = 0; start < m; start = i)
 	{
-		int			k = 0;
-
 		for (i = start; i < m && r[i].part == r[start].part; i++)
-		{
-			JimoUnique *u = &uniq[r[i].index];
-
-			digests[k] = jimo_digest_datum(&u->digest);
-			counts[k] = Int32GetDatum(u->deliveries);
-			times[k] = TimestampTzGetDatum(u->item->ev->occurred_at);
-			keys[k++] = UUIDPGetDatum(jimo_jimer_key(u->item->ev));
-		}
+			;
 		redeliver(partition_redelivery_plan(r[start].relid, layout->jimer_key),
-				  digests, counts, times, layout->jimer_key ? keys : NULL,
-				  k, uniq, n);
+				  layout->jimer_key, r + start, i - start, uniq, n);
 	}
 }
 
