@@ -126,31 +126,25 @@ prepare_redelivery(const char *table, bool with_key)
 	 * could choose sequential scans and a hash join.  A 0.3 schema, until
 	 * ALTER EXTENSION UPDATE, has UNIQUE (digest) and no jimer_key.
 	 */
-	const char *sql = with_key ? psprintf(
+	const char *key_arg = with_key ? ", $4" : "";
+	const char *key_col = with_key ? ", jimer_key" : "";
+	const char *key_sel = with_key ? ", x.jimer_key" : "";
+	const char *key_e = with_key ? ", e.jimer_key" : "";
+	const char *key_u = with_key ? " AND e.jimer_key = u.jimer_key" : "";
+	const char *key_l = with_key ? " AND e.jimer_key = l.jimer_key" : "";
+	char	   *sql = psprintf(
 		"WITH l AS MATERIALIZED ("
-		" SELECT x.digest, x.occurred_at, x.jimer_key, u.n"
-		" FROM unnest($1, $2, $3, $4) AS u(digest, n, occurred_at, jimer_key)"
-		" CROSS JOIN LATERAL (SELECT e.digest, e.occurred_at, e.jimer_key FROM %s AS e"
-		"  WHERE e.digest = u.digest AND e.jimer_key = u.jimer_key"
-		"  AND e.occurred_at = u.occurred_at"
+		" SELECT x.digest, x.occurred_at%s, u.n"
+		" FROM unnest($1, $2, $3%s) AS u(digest, n, occurred_at%s)"
+		" CROSS JOIN LATERAL (SELECT e.digest, e.occurred_at%s FROM %s AS e"
+		"  WHERE e.digest = u.digest%s AND e.occurred_at = u.occurred_at"
 		"  FOR NO KEY UPDATE) AS x) "
 		"UPDATE %s AS e "
 		"SET deliveries = e.deliveries + l.n, "
 		"last_received_at = GREATEST(e.last_received_at, now()) "
-		"FROM l WHERE e.digest = l.digest AND e.jimer_key = l.jimer_key "
-		"AND e.occurred_at = l.occurred_at "
-		"RETURNING e.id, e.digest, e.received_at", table, table) : psprintf(
-		"WITH l AS MATERIALIZED ("
-		" SELECT x.digest, x.occurred_at, u.n"
-		" FROM unnest($1, $2, $3) AS u(digest, n, occurred_at)"
-		" CROSS JOIN LATERAL (SELECT e.digest, e.occurred_at FROM %s AS e"
-		"  WHERE e.digest = u.digest AND e.occurred_at = u.occurred_at"
-		"  FOR NO KEY UPDATE) AS x) "
-		"UPDATE %s AS e "
-		"SET deliveries = e.deliveries + l.n, "
-		"last_received_at = GREATEST(e.last_received_at, now()) "
-		"FROM l WHERE e.digest = l.digest AND e.occurred_at = l.occurred_at "
-		"RETURNING e.id, e.digest, e.received_at", table, table);
+		"FROM l WHERE e.digest = l.digest%s AND e.occurred_at = l.occurred_at "
+		"RETURNING e.id, e.digest, e.received_at",
+		key_sel, key_arg, key_col, key_e, table, key_u, table, key_l);
 
 	return jimo_prepare_options(sql, with_key ? 4 : 3, argtypes,
 								CURSOR_OPT_GENERIC_PLAN);
