@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RECEIVER_VERSION "0.4"
+#define RECEIVER_VERSION "0.5"
 
 typedef struct ReceiverConfig
 {
