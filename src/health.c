@@ -242,7 +242,12 @@ lag_cmp(const void *a, const void *b)
 	return (ka->lag > kb->lag) - (ka->lag < kb->lag);
 }
 
-/* run a prepared lookup over one array argument, checking it answered */
+/*
+ * Run a prepared lookup over one array argument, checking it answered.
+ * Planned on every call (a custom plan), from the table's size now: a plan
+ * kept from a session's first call, when jimo.rejected was empty, would
+ * join it by a sequential scan for the rest of the session.
+ */
 static void
 lookup(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg,
 	   uint64 expected, const char *what)
@@ -250,13 +255,7 @@ lookup(SPIPlanPtr *plan, const char *sql, Oid argtype, Datum arg,
 	int			rc;
 
 	if (*plan == NULL)
-	{
-		*plan = SPI_prepare(sql, 1, &argtype);
-		if (*plan == NULL)
-			elog(ERROR, "jimo: could not prepare the %s lookup: %s",
-				 what, SPI_result_code_string(SPI_result));
-		SPI_keepplan(*plan);
-	}
+		*plan = jimo_prepare_options(sql, 1, &argtype, CURSOR_OPT_CUSTOM_PLAN);
 	rc = SPI_execute_plan(*plan, &arg, NULL, false, 0);
 	if (rc != SPI_OK_SELECT || SPI_processed != expected)
 		elog(ERROR, "jimo: the %s lookup failed: %s, %llu rows of %llu",
