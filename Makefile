@@ -10,6 +10,7 @@ MODULE_big = jimo_webhooks
 OBJS = \
 	src/jimo_webhooks.o \
 	src/batch.o \
+	src/bulk.o \
 	src/columns.o \
 	src/digest.o \
 	src/entities.o \

@@ -2,10 +2,13 @@
  * store.c
  *	  Write distinct events and rejected bodies, and learn which were new.
  *
- * A chunk's distinct events are inserted with one statement that skips
- * digests already present; the rest are redeliveries and get their counter
- * bumped with a second one.  Rows go in digest order so that two sessions
- * storing overlapping chunks lock in the same order and cannot deadlock.
+ * On one node, a chunk's new events are written by bulk.c, without a
+ * statement; elsewhere (Citus, a schema before 0.4, a jimo.events with an
+ * insert trigger ...) or after a lost race, by one INSERT statement that
+ * skips digests already present.  The rest are redeliveries and get their
+ * counter bumped by an UPDATE, after the inserts.  Rows go in digest order
+ * so that two sessions storing overlapping chunks wait for each other in
+ * the same order and cannot deadlock.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -20,6 +23,7 @@
 #include "utils/uuid.h"
 
 #include "batch.h"
+#include "bulk.h"
 #include "columns.h"
 #include "layout.h"
 #include "partitions.h"
@@ -370,6 +374,21 @@ count_redeliveries(JimoUnique *uniq, int n)
 	}
 }
 
+/* every event of the chunk was either inserted or found */
+static void
+check_stored(const JimoUnique *uniq, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (uniq[i].event_id == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("jimo: an event was neither inserted nor found"),
+					 errdetail("A concurrent session removed it while it was being stored."),
+					 errhint("Retry the delivery.")));
+}
+
 /*
  * Store the distinct events of a chunk (sorted by digest) and set, for
  * each, whether it is new and its id.
@@ -380,12 +399,34 @@ jimo_store_events(JimoUnique *uniq, int n)
 	JimoRows	rows;
 	int			i;
 
+	for (i = 0; i < n; i++)
+	{
+		uniq[i].event_id = 0;
+		uniq[i].is_new = false;
+	}
+
+	/*
+	 * On one node, bulk.c writes the new events without a statement, and
+	 * the others are redeliveries.  Where it does not apply, or loses a
+	 * race to a concurrent session, the statement below writes them.
+	 */
+	if (!jimo_layout()->distributed && jimo_bulk_store_new(uniq, n))
+	{
+		count_redeliveries(uniq, n);
+		check_stored(uniq, n);
+		return;
+	}
+
 	jimo_rows_init(&rows, &events_table, n);
 	for (i = 0; i < n; i++)
 	{
-		JimoEvent  *ev = uniq[i].item->ev;
+		JimoEvent  *ev;
 		Datum		values[lengthof(event_cols)];
 		bool		nulls[lengthof(event_cols)] = {0};
+
+		if (uniq[i].event_id != 0)
+			continue;
+		ev = uniq[i].item->ev;
 
 		values[0] = jimo_digest_datum(&ev->digest);
 		values[1] = CStringGetTextDatum(ev->name);
@@ -404,20 +445,11 @@ jimo_store_events(JimoUnique *uniq, int n)
 		values[9] = JsonbPGetDatum(ev->payload);
 		values[10] = UUIDPGetDatum(jimo_jimer_key(ev));
 		jimo_rows_add(&rows, values, nulls);
-		uniq[i].event_id = 0;
-		uniq[i].is_new = false;
 	}
 	jimo_rows_write(&rows);
 	collect_ids(uniq, n, true);
 	count_redeliveries(uniq, n);
-
-	for (i = 0; i < n; i++)
-		if (uniq[i].event_id == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("jimo: an event was neither inserted nor found"),
-					 errdetail("A concurrent session removed it while it was being stored."),
-					 errhint("Retry the delivery.")));
+	check_stored(uniq, n);
 }
 
 /* Keep the distinct rejected bodies of a chunk, with their errors. */
