@@ -19,19 +19,30 @@
 # Relations named in JIMO_FINGERPRINT_SKIP (space-separated) are left out whole: the
 # rollups keyed by arrival (jimo.delivery_days, jimo.delivery_lags), whose rows two
 # such databases cannot share; compare what they show (jimo.delivery_health) instead.
+# With JIMO_FINGERPRINT_EVENT_IDS=digest, the id of jimo.events (and its months) is left
+# out and every event_id column is replaced by the digest of the event it points at:
+# for two databases whose ids were handed out by different write paths (an identity
+# value is an arrival-order surrogate; 0.4's INSERT statement spent one on every
+# redelivery, 0.5's bulk write spends none), each reference still has to point at the
+# same event.
 
 jimo_fingerprint() {
     local db="${1:?usage: jimo_fingerprint DB [COLUMN...]}"
     shift
     psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v excluded="$* rows_estimate total_bytes events_estimate" \
-        -v skipped="${JIMO_FINGERPRINT_SKIP:-}" <<'SQL'
+        -v skipped="${JIMO_FINGERPRINT_SKIP:-}" -v event_ids="${JIMO_FINGERPRINT_EVENT_IDS:-}" <<'SQL'
 SELECT format(
-         'SELECT %L, count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM (SELECT %s FROM jimo.%I) r',
+         'SELECT %L, count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM (SELECT %s FROM jimo.%I x) r',
          c.relname,
-         coalesce((SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+         coalesce((SELECT string_agg(CASE WHEN :'event_ids' = 'digest' AND a.attname = 'event_id'
+                                          THEN '(SELECT e.digest FROM jimo.events e WHERE e.id = x.event_id) AS event_id'
+                                          ELSE 'x.' || quote_ident(a.attname) END,
+                                     ', ' ORDER BY a.attnum)
                    FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                     AND a.attname <> ALL (string_to_array(:'excluded', ' '))), ''),
+                     AND a.attname <> ALL (string_to_array(:'excluded', ' '))
+                     AND NOT (:'event_ids' = 'digest' AND a.attname = 'id'
+                              AND c.relname ~ '^events(_p\d{4}_\d{2})?$')), ''),
          c.relname)
 FROM pg_class c
 WHERE c.relnamespace = 'jimo'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')

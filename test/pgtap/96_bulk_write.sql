@@ -10,7 +10,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(14);
+SELECT plan(15);
 
 CREATE FUNCTION pg_temp.body(name text, k integer, version text DEFAULT '"1"') RETURNS text LANGUAGE sql AS $$
     SELECT format('{"event": "%s", "version": %s, "time": %s, "experience": {"uid": "c3c3c3c3-0000-4000-8000-000000000001", "type": "TOUR"}, "jimer": {"uid": "d4d4d4d4-0000-4000-8000-%s"}}',
@@ -43,6 +43,8 @@ SELECT is((SELECT string_agg(status, ',' ORDER BY ord) FROM jimo.receive_batch(A
           'duplicate,stored', 'a redelivery beside a new event');
 SELECT is((SELECT string_agg(deliveries::text, ',' ORDER BY occurred_at) FROM jimo.events), '2,1,1',
           'the redelivery counted on its row, the new event stored');
+SELECT is((SELECT last_value FROM jimo.events_id_seq), 3::bigint,
+          'three ids spent on three new events, none on the redelivery (the INSERT statement spends one on each)');
 
 -- 2. an insert trigger fires for every new event
 CREATE TABLE public.inserted (id bigint);
