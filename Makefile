@@ -26,7 +26,8 @@ OBJS = \
 	src/payload.o \
 	src/rollups.o \
 	src/steps.o \
-	src/store.o
+	src/store.o \
+	src/subxact.o
 
 # The install script of the current version is assembled from one file per
 # concern under sql/install.  Released versions are frozen: a database created

@@ -27,7 +27,6 @@
 #include "storage/lock.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "batch.h"
@@ -39,6 +38,7 @@
 #include "partitions.h"
 #include "rollups.h"
 #include "steps.h"
+#include "subxact.h"
 
 /* longest error text kept per rejected body */
 #define JIMO_MAX_ERROR_LEN 1000
@@ -113,60 +113,52 @@ rejection_message(ErrorData *edata, const char *prefix)
 	return msg;
 }
 
+/* items[0 .. n-1] to parse in one subtransaction */
+typedef struct ParseRange
+{
+	JimoItem   *items;
+	JimoEvent  *events;
+	int			n;
+} ParseRange;
+
+static bool
+parse_range(void *arg)
+{
+	ParseRange *r = arg;
+	int			i;
+
+	for (i = 0; i < r->n; i++)
+		if (!r->items[i].parsed)
+			parse_item(&r->items[i], &r->events[i]);
+	return true;
+}
+
 /*
  * Parse items[0 .. n-1] (those not parsed yet) in one subtransaction.  On
- * an error about a body, roll them all back and return false; a single
- * item (n = 1) is then rejected with that error.
+ * an error about a body, all of them are rolled back and false returned; a
+ * single item (n = 1) is then rejected with that error.
  */
 static bool
 parse_catching(JimoItem *items, JimoEvent *events, int n)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	ParseRange	r = {items, events, n};
+	ErrorData  *edata;
 
-	BeginInternalSubTransaction(NULL);
-	/* keep what is parsed in the chunk's context, not the subtransaction's */
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+	if (jimo_subxact(parse_range, &r, &edata))
+		return true;
+	if (scratch_cxt)
+		MemoryContextReset(scratch_cxt);
+	if (!is_input_error(edata->sqlerrcode, false))
+		ReThrowError(edata);
+	if (n == 1)
 	{
-		int			i;
-
-		for (i = 0; i < n; i++)
-			if (!items[i].parsed)
-				parse_item(&items[i], &events[i]);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
+		items[0].ev = NULL;
+		items[0].status = JSTATUS_REJECTED;
+		items[0].sqlerrcode = edata->sqlerrcode;
+		items[0].error = rejection_message(edata, "");
 	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		if (scratch_cxt)
-			MemoryContextReset(scratch_cxt);
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-
-		if (!is_input_error(edata->sqlerrcode, false))
-			ReThrowError(edata);
-
-		if (n == 1)
-		{
-			items[0].ev = NULL;
-			items[0].status = JSTATUS_REJECTED;
-			items[0].sqlerrcode = edata->sqlerrcode;
-			items[0].error = rejection_message(edata, "");
-		}
-		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	FreeErrorData(edata);
+	return false;
 }
 
 /* an item and the digest it is deduplicated on */
@@ -338,37 +330,32 @@ write_events(JimoUnique *uniq, int n)
  * rows written are the same as without the failure.  The halves keep digest
  * order, and with it the lock order that prevents deadlocks.
  */
+/* the events of a chunk to write in one subtransaction */
+typedef struct WriteRange
+{
+	JimoUnique *uniq;
+	int			n;
+} WriteRange;
+
+static bool
+write_range(void *arg)
+{
+	WriteRange *r = arg;
+
+	write_events(r->uniq, r->n);
+	return true;
+}
+
 static void
 write_events_isolating(JimoUnique *uniq, int n)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *edata = NULL;
+	WriteRange	r = {uniq, n};
+	ErrorData  *edata;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		write_events(uniq, n);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (!is_input_error(edata->sqlerrcode, true))
-			ReThrowError(edata);
-	}
-	PG_END_TRY();
-
-	if (edata == NULL)
+	if (jimo_subxact(write_range, &r, &edata))
 		return;
+	if (!is_input_error(edata->sqlerrcode, true))
+		ReThrowError(edata);
 	if (n == 1)
 	{
 		uniq[0].error = rejection_message(edata, "jimo: the event could not be stored: ");

@@ -41,13 +41,13 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 #include "bulk.h"
 #include "digest.h"
 #include "layout.h"
 #include "partitions.h"
+#include "subxact.h"
 
 /* rows per heap_multi_insert, as COPY buffers them */
 #define BULK_ROWS 1000
@@ -349,6 +349,53 @@ bulk_usable(Oid *parent, Oid *seqid)
 	return ok;
 }
 
+/* the events of a chunk in (month, digest) order, to write in bulk */
+typedef struct MonthsWrite
+{
+	const NewEvent *ne;
+	int			m;
+	JimoUnique *uniq;
+	int		   *idx;			/* scratch: one month's events */
+	Oid			seqid;
+} MonthsWrite;
+
+/*
+ * Write every month's new events; false, to be rolled back, when a month
+ * has what only the statement handles (then an earlier month's rows must
+ * not stay).
+ */
+static bool
+write_months(void *arg)
+{
+	MonthsWrite *w = arg;
+	int			start;
+	int			i;
+
+	for (start = 0; start < w->m; start = i)
+	{
+		Relation	rel = table_open(w->ne[start].relid, RowExclusiveLock);
+		int		   *map = palloc(sizeof(int) * RelationGetDescr(rel)->natts);
+		Oid			indexoid = InvalidOid;
+		int			k = 0;
+		bool		ok;
+
+		for (i = start; i < w->m && w->ne[i].part == w->ne[start].part; i++)
+			w->idx[k++] = w->ne[i].index;
+		ok = plain_table(rel) && map_columns(RelationGetDescr(rel), map) &&
+			OidIsValid(indexoid = unique_key_index(rel));
+		if (ok)
+		{
+			k = drop_stored(rel, indexoid, w->uniq, w->idx, k);
+			if (k > 0)
+				insert_month(rel, map, w->uniq, w->idx, k, w->seqid);
+		}
+		table_close(rel, NoLock);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /*
  * Write those of the events uniq[0 .. n-1] that are not stored yet, setting
  * their ids and is_new; the others keep event_id 0, for the redelivery
@@ -359,95 +406,51 @@ bulk_usable(Oid *parent, Oid *seqid)
 bool
 jimo_bulk_store_new(JimoUnique *uniq, int n)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
 	NewEvent   *ne = palloc(sizeof(NewEvent) * n);
 	TimestampTz *times = palloc(sizeof(TimestampTz) * n);
 	int		   *parts = palloc(sizeof(int) * n);
 	Oid		   *relids = palloc(sizeof(Oid) * n);
-	int		   *idx = palloc(sizeof(int) * n);
+	MonthsWrite w;
+	ErrorData  *edata;
 	Oid			parent;
-	Oid			seqid;
-	int			m = 0;
 	int			i;
-	bool		written = true;
 
+	if (n == 0)
+		return true;
+	if (!bulk_usable(&parent, &w.seqid))
+		return false;
+	for (i = 0; i < n; i++)
+		times[i] = uniq[i].item->ev->occurred_at;
+	if (!jimo_events_partitions(times, n, parts, relids))
+		return false;
 	for (i = 0; i < n; i++)
 	{
-		ne[m].index = i;
-		times[m++] = uniq[i].item->ev->occurred_at;
-	}
-	if (m == 0)
-		return true;
-	if (!bulk_usable(&parent, &seqid) ||
-		!jimo_events_partitions(times, m, parts, relids))
-		return false;
-	for (i = 0; i < m; i++)
-	{
+		ne[i].index = i;
 		ne[i].part = parts[i];
 		ne[i].relid = relids[i];
 	}
-	qsort(ne, m, sizeof(NewEvent), new_event_cmp);
+	qsort(ne, n, sizeof(NewEvent), new_event_cmp);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+	w.ne = ne;
+	w.m = n;
+	w.uniq = uniq;
+	w.idx = palloc(sizeof(int) * n);
+	if (jimo_subxact(write_months, &w, &edata))
 	{
-		int			start;
-
-		for (start = 0; start < m && written; start = i)
-		{
-			Relation	rel = table_open(ne[start].relid, RowExclusiveLock);
-			int		   *map = palloc(sizeof(int) * RelationGetDescr(rel)->natts);
-			int			k = 0;
-
-			Oid			indexoid;
-
-			for (i = start; i < m && ne[i].part == ne[start].part; i++)
-				idx[k++] = ne[i].index;
-			written = plain_table(rel) && map_columns(RelationGetDescr(rel), map) &&
-				OidIsValid(indexoid = unique_key_index(rel));
-			if (written)
-			{
-				k = drop_stored(rel, indexoid, uniq, idx, k);
-				if (k > 0)
-					insert_month(rel, map, uniq, idx, k, seqid);
-			}
-			table_close(rel, NoLock);
-		}
-		if (written)
-		{
-			ReleaseCurrentSubTransaction();
-			/* the next statements of this call see the rows */
-			CommandCounterIncrement();
-		}
-		else
-			RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
+		/* the next statements of this call see the rows */
+		CommandCounterIncrement();
+		return true;
 	}
-	PG_CATCH();
+	if (edata != NULL)
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
 			ReThrowError(edata);
 		FreeErrorData(edata);
-		written = false;
 	}
-	PG_END_TRY();
-
-	if (!written)
-		for (i = 0; i < m; i++)
-		{
-			uniq[ne[i].index].event_id = 0;
-			uniq[ne[i].index].is_new = false;
-		}
-	return written;
+	for (i = 0; i < n; i++)
+	{
+		uniq[i].event_id = 0;
+		uniq[i].is_new = false;
+	}
+	return false;
 }
