@@ -299,25 +299,6 @@ insert_month(Relation rel, const int *map, JimoUnique *uniq, const int *idx,
 	FreeExecutorState(estate);
 }
 
-/* a new event and its month, in (month, digest) order */
-typedef struct NewEvent
-{
-	int			part;
-	int			index;
-	Oid			relid;
-} NewEvent;
-
-static int
-new_event_cmp(const void *a, const void *b)
-{
-	const NewEvent *x = a;
-	const NewEvent *y = b;
-
-	if (x->part != y->part)
-		return (x->part > y->part) - (x->part < y->part);
-	return (x->index > y->index) - (x->index < y->index);
-}
-
 /*
  * Can new events be written here rather than by the statement?  True on
  * one node with this version's jimo.events (partitioned, jimer_key), when
@@ -352,7 +333,7 @@ bulk_usable(Oid *parent, Oid *seqid)
 /* the events of a chunk in (month, digest) order, to write in bulk */
 typedef struct MonthsWrite
 {
-	const NewEvent *ne;
+	const JimoMonthRef *ne;
 	int			m;
 	JimoUnique *uniq;
 	int		   *idx;			/* scratch: one month's events */
@@ -406,7 +387,7 @@ write_months(void *arg)
 bool
 jimo_bulk_store_new(JimoUnique *uniq, int n)
 {
-	NewEvent   *ne = palloc(sizeof(NewEvent) * n);
+	JimoMonthRef *ne = palloc(sizeof(JimoMonthRef) * n);
 	TimestampTz *times = palloc(sizeof(TimestampTz) * n);
 	int		   *parts = palloc(sizeof(int) * n);
 	Oid		   *relids = palloc(sizeof(Oid) * n);
@@ -429,7 +410,7 @@ jimo_bulk_store_new(JimoUnique *uniq, int n)
 		ne[i].part = parts[i];
 		ne[i].relid = relids[i];
 	}
-	qsort(ne, n, sizeof(NewEvent), new_event_cmp);
+	qsort(ne, n, sizeof(JimoMonthRef), jimo_month_ref_cmp);
 
 	w.ne = ne;
 	w.m = n;

@@ -208,6 +208,17 @@ jimo_partitions_prepare(TimestampTz *times, int n)
 	return known_horizon;
 }
 
+int
+jimo_month_ref_cmp(const void *a, const void *b)
+{
+	const JimoMonthRef *x = a;
+	const JimoMonthRef *y = b;
+
+	if (x->part != y->part)
+		return (x->part > y->part) - (x->part < y->part);
+	return (x->index > y->index) - (x->index < y->index);
+}
+
 /*
  * The partition of jimo.events that holds each event time: its position in
  * bound (month) order in parts[i], its relid in relids[i], as PostgreSQL's

@@ -239,21 +239,13 @@ partition_redelivery_plan(Oid relid, bool with_key)
 	return pp->plan;
 }
 
-/* a redelivery and the partition of its event */
-typedef struct Redelivery
-{
-	int			part;			/* partition, in month order */
-	int			index;			/* in uniq, so in digest order */
-	Oid			relid;
-} Redelivery;
-
 /*
  * Run one redelivery update over the events uniq[r[0 .. m-1].index] (in
  * that order), with their jimer_key when the statement takes it; learn their
  * ids.
  */
 static void
-redeliver(SPIPlanPtr plan, bool with_key, const Redelivery *r, int m,
+redeliver(SPIPlanPtr plan, bool with_key, const JimoMonthRef *r, int m,
 		  JimoUnique *uniq, int n)
 {
 	Datum	   *digests = palloc(sizeof(Datum) * m);
@@ -288,17 +280,6 @@ redeliver(SPIPlanPtr plan, bool with_key, const Redelivery *r, int m,
 	collect_ids(uniq, n, false);
 }
 
-static int
-redelivery_cmp(const void *a, const void *b)
-{
-	const Redelivery *ra = a;
-	const Redelivery *rb = b;
-
-	if (ra->part != rb->part)
-		return (ra->part > rb->part) - (ra->part < rb->part);
-	return (ra->index > rb->index) - (ra->index < rb->index);
-}
-
 /*
  * Bump the delivery counters of the events of a chunk that were stored
  * already.  With jimo.events partitioned, each month's events are updated
@@ -311,7 +292,7 @@ static void
 count_redeliveries(JimoUnique *uniq, int n)
 {
 	const JimoLayout *layout = jimo_layout();
-	Redelivery *r = palloc(sizeof(Redelivery) * n);
+	JimoMonthRef *r = palloc(sizeof(JimoMonthRef) * n);
 	TimestampTz *rtimes = palloc(sizeof(TimestampTz) * n);
 	int		   *parts = palloc(sizeof(int) * n);
 	Oid		   *relids = palloc(sizeof(Oid) * n);
@@ -364,7 +345,7 @@ count_redeliveries(JimoUnique *uniq, int n)
 		r[i].part = parts[i];
 		r[i].relid = relids[i];
 	}
-	qsort(r, m, sizeof(Redelivery), redelivery_cmp);
+	qsort(r, m, sizeof(JimoMonthRef), jimo_month_ref_cmp);
 	for (start = 0; start < m; start = i)
 	{
 		for (i = start; i < m && r[i].part == r[start].part; i++)
