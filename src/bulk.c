@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  * bulk.c
- *	  New events written the way COPY writes rows: heap_multi_insert into
+ *	  New events written the way COPY writes rows: table_multi_insert into
  *	  their month's partition, then their index entries.
  *
  * The statement path (INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
@@ -168,7 +168,10 @@ event_values(const JimoUnique *u, int64 id, TimestampTz now, Datum *v, bool *isn
 
 /*
  * The month's UNIQUE (digest, jimer_key) index, or InvalidOid when it has
- * none of that shape (then only the statement's ON CONFLICT applies).
+ * none of that shape (then only the statement's ON CONFLICT applies).  A
+ * deferrable unique index elsewhere on the month needs no check here: its
+ * constraint comes with an insert trigger (unique_key_recheck), which
+ * plain_table() already sends to the statement.
  */
 static Oid
 unique_key_index(Relation rel)
@@ -280,7 +283,7 @@ insert_month(Relation rel, const int *map, JimoUnique *uniq, const int *idx,
 			}
 			ExecStoreVirtualTuple(slot);
 		}
-		heap_multi_insert(rel, slots, k, cid, 0, bistate);
+		table_multi_insert(rel, slots, k, cid, 0, bistate);
 		for (i = 0; i < k; i++)
 		{
 			List	   *recheck = ExecInsertIndexTuples(rri, slots[i], estate,

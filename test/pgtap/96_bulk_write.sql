@@ -3,14 +3,15 @@
 -- row it writes, and each thing a user may add to jimo.events that INSERT
 -- honours and a bare heap insert would not (an insert trigger, a CHECK
 -- constraint, NOT NULL on a column an event may leave empty, a column with a
--- default): with each, events must be written as INSERT writes them, and a
+-- default, a unique constraint checked after the row is in): with each, events
+-- must be written as INSERT writes them, and a
 -- body that breaks a user's constraint fails alone. The race with a
 -- concurrent session is test/integration/insert_race.sh.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(15);
+SELECT plan(17);
 
 CREATE FUNCTION pg_temp.body(name text, k integer, version text DEFAULT '"1"') RETURNS text LANGUAGE sql AS $$
     SELECT format('{"event": "%s", "version": %s, "time": %s, "experience": {"uid": "c3c3c3c3-0000-4000-8000-000000000001", "type": "TOUR"}, "jimer": {"uid": "d4d4d4d4-0000-4000-8000-%s"}}',
@@ -87,5 +88,19 @@ SELECT is((SELECT string_agg(status, ',') FROM jimo.receive_batch(ARRAY[pg_temp.
           'stored', 'stored after a column of jimo.events was dropped');
 SELECT is((SELECT format('%s %s %s', name, version, jimer_uid) FROM jimo.events WHERE occurred_at = '2024-03-10 00:00Z'),
           'tour.completed 1 d4d4d4d4-0000-4000-8000-000000000009', 'its row holds its columns');
+
+-- 7. a deferrable unique constraint on a month (checked once the rows are in,
+-- by an insert trigger that comes with it)
+ALTER TABLE jimo.events_p2024_03 ADD CONSTRAINT one_name_per_jimer UNIQUE (name, jimer_key) DEFERRABLE INITIALLY IMMEDIATE;
+-- INSERT ... ON CONFLICT cannot write there (PostgreSQL refuses a deferrable
+-- arbiter), so neither does the bulk write: the call fails, as with 0.4,
+-- rather than store two rows the constraint forbids
+SELECT throws_ok(
+    $$SELECT count(*) FROM jimo.receive_batch(ARRAY[pg_temp.body('tour.completed', 12), pg_temp.body('tour.completed', 12, '"2"')])$$,
+    '55000', NULL,
+    'with a deferrable unique constraint on a month, ingest there fails instead of passing it by');
+SELECT is((SELECT count(*) FROM jimo.events WHERE occurred_at = '2024-03-13 00:00Z'), 0::bigint,
+          'nothing of that call was stored');
+ALTER TABLE jimo.events_p2024_03 DROP CONSTRAINT one_name_per_jimer;
 
 SELECT * FROM finish();
