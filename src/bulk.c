@@ -20,8 +20,10 @@
  *
  * Used only where it writes exactly what the statement would: a partitioned
  * jimo.events of this version's columns, on one node, with no insert
- * triggers and no row security on the table or the months written (a user
- * may add either; COPY would honour them, so the statement path is taken).
+ * trigger and no row security on the table or the months written, and no
+ * constraint on a month that a row could break (see map_columns()).  A user
+ * may add any of those; COPY would honour them, so the statement path is
+ * taken (test/pgtap/96_bulk_write.sql).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -49,7 +51,7 @@
 #include "partitions.h"
 #include "subxact.h"
 
-/* rows per heap_multi_insert, as COPY buffers them */
+/* rows per table_multi_insert, as COPY buffers them */
 #define BULK_ROWS 1000
 
 /*
