@@ -309,6 +309,26 @@ read -r n1 above < <(psql_ -d jimo_restored -F ' ' -c "SELECT count(*), count(*)
 ok $((n1 > n0 ? 0 : 1)) "ingest into the restored database ($((n1 - n0)) new events)"
 is "$above" "$((n1 - n0))" "every event stored after the restore got an id above the restored ones"
 
+# jimo.expire() while ingest runs through the coordinator: neither waits for ever (a
+# distributed deadlock would end one of them with an error), the month goes from every
+# node and every delivery of the stream is stored.
+python3 test/bench/gen_events.py --events 800 --seed 53 --start 2026-02-01 --days 3 >"$work/conc.jsonl"
+plan "$work/conc.jsonl" "$work/conc.tsv" 23
+feed jimo_restored "$work/conc.tsv" >"$work/conc.out" 2>&1 &
+conc_pid=$!
+sleep 0.3
+keep2="$(psql_ -d jimo_restored -c "SELECT (now() - timestamptz '2025-05-15 00:00+00')::text")"
+psql_ -d jimo_restored -c "SELECT string_agg(lower_bound::date::text, ' ') FROM jimo.expire('$keep2')" \
+    >"$work/conc.expired" 2>&1
+ok $? "jimo.expire() while ingest runs: expired $(cat "$work/conc.expired")"
+wait "$conc_pid"
+ok $? "the ingest beside it: every call committed ($(awk '{c[$2] += $3} END {for (s in c) printf "%s %d ", s, c[s]}' "$work/conc.out"))"
+is "$(psql_ -d jimo_restored -c "SELECT count(*) FROM jimo.events WHERE occurred_at >= '2026-02-01' AND occurred_at < '2026-03-01'")" \
+    "$(awk '$2 == "stored" {n += $3} END {print n + 0}' "$work/conc.out")" "every event the stream stored is there"
+is "$(on_workers "SELECT count(*) FROM pg_class WHERE relnamespace = 'jimo'::regnamespace
+                  AND relname ~ '^(events|survey_answers|checklist_tasks|post_comments|post_likes)_p2025_04'" jimo_restored)" 0 \
+    "no shard of 2025-04 left on the workers"
+
 # === 4. ALTER EXTENSION UPDATE from the released 0.4 ============================================
 echo "# lifecycle 4: ALTER EXTENSION jimo_webhooks UPDATE on a distributed 0.4 database"
 v04=caa85bc8084eaf045770af2d1735ae8811ec68e4 # as in test/integration/upgrade.sh
