@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # db, single, work, root, pg_config, worker*_host/port: set by test/citus/run
 # The life of a distributed database after its first ingest, sourced by test/citus/run
 # once every relation of $db (Citus) equals $single (one node). Each step runs on both
 # and ends with every table and view compared again (compare_all), plus what only the
