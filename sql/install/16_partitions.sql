@@ -143,6 +143,39 @@ END
 $$;
 COMMENT ON FUNCTION jimo.ensure_partitions(timestamptz[]) IS 'Create the monthly partitions that events of these times need (ingest calls it; call it to create months ahead); returns the retention horizon';
 
+-- Rows (as the last VACUUM or ANALYZE estimated them) and bytes on disk of a
+-- partition.  On Citus (jimo.distribute()) a distributed partition's rows are
+-- in its shards on the workers: the coordinator's own table is empty, or
+-- holds the stale copy create_distributed_table() leaves behind, so its
+-- statistics and size say nothing; the shards' are summed instead, read on
+-- the workers.  Citus' functions exist only with Citus: called through
+-- EXECUTE.  SECURITY DEFINER: reading the shards opens connections to the
+-- workers, as the owner rather than as a reader who may have no role there.
+CREATE FUNCTION jimo.partition_stats(part regclass, OUT rows_estimate bigint, OUT total_bytes bigint)
+    LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    distributed boolean := false;
+BEGIN
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = $1)'
+            INTO distributed USING part;
+    END IF;
+    IF distributed THEN
+        EXECUTE $q$SELECT coalesce(sum(greatest(result::float8, 0)), 0)::bigint
+                   FROM run_command_on_shards($1, 'SELECT reltuples FROM pg_class WHERE oid = ''%s''::regclass')
+                   WHERE success$q$
+            INTO rows_estimate USING part;
+        EXECUTE 'SELECT citus_total_relation_size($1)' INTO total_bytes USING part;
+    ELSE
+        SELECT greatest(c.reltuples, 0)::bigint INTO rows_estimate FROM pg_class c WHERE c.oid = part;
+        total_bytes := pg_total_relation_size(part);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION jimo.partition_stats(regclass) IS 'Rows (estimated by the last VACUUM or ANALYZE) and bytes on disk of a partition; on Citus, of its shards on the workers';
+
 -- Drop every month that ended more than the retention ago.
 CREATE FUNCTION jimo.expire(retention interval DEFAULT NULL)
     RETURNS SETOF jimo.expired_months
@@ -175,13 +208,12 @@ BEGIN
     END IF;
     cutoff := date_trunc('month', (now() - keep) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
     FOR part IN
-        SELECT c.relname AS partition_name,
-               greatest(c.reltuples, 0)::bigint AS estimate,
+        SELECT c.oid, c.relname AS partition_name,
                pg_get_expr(c.relpartbound, c.oid) AS bound
         FROM pg_inherits i
         JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'jimo.events'::regclass
-        ORDER BY 1
+        ORDER BY 2
     LOOP
         row := NULL;
         row.upper_bound := CASE WHEN part.bound LIKE '%TO (MAXVALUE)' THEN 'infinity'
@@ -191,7 +223,8 @@ BEGIN
                                 ELSE substring(part.bound FROM 'FROM \(''([^'']*)''\)')::timestamptz END;
         row.expired_at := now();
         row.retention := keep;
-        row.events_estimate := part.estimate;
+        -- on Citus, the shards' estimate: the coordinator's copy holds nothing
+        row.events_estimate := (jimo.partition_stats(part.oid)).rows_estimate;
         FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
             EXECUTE format('DROP TABLE IF EXISTS jimo.%I',
                            tbl.table_name || substring(part.partition_name FROM length('events') + 1));
@@ -208,8 +241,8 @@ CREATE VIEW jimo.partitions AS
 SELECT p.relname AS table_name,
        c.relname AS partition_name,
        pg_get_expr(c.relpartbound, c.oid) AS bounds,
-       greatest(c.reltuples, 0)::bigint AS rows_estimate,
-       pg_total_relation_size(c.oid) AS total_bytes
+       (jimo.partition_stats(c.oid)).rows_estimate,
+       (jimo.partition_stats(c.oid)).total_bytes
 FROM pg_inherits i
 JOIN pg_class c ON c.oid = i.inhrelid
 JOIN pg_class p ON p.oid = i.inhparent
@@ -218,7 +251,7 @@ COMMENT ON VIEW jimo.partitions IS 'Every monthly partition of the jimo tables, 
 COMMENT ON COLUMN jimo.partitions.table_name IS 'The partitioned table (events, survey_answers, checklist_tasks, post_comments, post_likes)';
 COMMENT ON COLUMN jimo.partitions.partition_name IS 'The partition: <table>_pYYYY_MM, <table>_before_2015 or <table>_from_2100';
 COMMENT ON COLUMN jimo.partitions.bounds IS 'Its range of event time';
-COMMENT ON COLUMN jimo.partitions.rows_estimate IS 'Rows, as estimated by the last VACUUM or ANALYZE';
-COMMENT ON COLUMN jimo.partitions.total_bytes IS 'Bytes on disk, indexes and TOAST included';
+COMMENT ON COLUMN jimo.partitions.rows_estimate IS 'Rows, as estimated by the last VACUUM or ANALYZE (on Citus, of its shards)';
+COMMENT ON COLUMN jimo.partitions.total_bytes IS 'Bytes on disk, indexes and TOAST included (on Citus, of its shards)';
 
 SELECT pg_catalog.pg_extension_config_dump('jimo.expired_months', '');

@@ -9,6 +9,7 @@ GRANT EXECUTE ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) T
 GRANT EXECUTE ON FUNCTION jimo.first_completion_after_start(uuid, uuid, timestamptz, timestamptz, timestamptz, integer) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.tag_names(jsonb) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.answer_float8(numeric) TO jimo_reader;
+GRANT EXECUTE ON FUNCTION jimo.partition_stats(regclass) TO jimo_reader; -- jimo.partitions
 
 -- Readers may run the ordered funnels (40_window_funnel.sql); writers only ingest.
 GRANT EXECUTE ON FUNCTION jimo.window_funnel(interval, timestamptz, boolean[]),
