@@ -367,7 +367,9 @@ write_months(void *arg)
 
 		for (i = start; i < w->m && w->ne[i].part == w->ne[start].part; i++)
 			w->idx[k++] = w->ne[i].index;
-		ok = plain_table(rel) && map_columns(RelationGetDescr(rel), map) &&
+		/* a plain table: not a foreign table, nor a month partitioned again */
+		ok = rel->rd_rel->relkind == RELKIND_RELATION &&
+			plain_table(rel) && map_columns(RelationGetDescr(rel), map) &&
 			OidIsValid(indexoid = unique_key_index(rel));
 		if (ok)
 		{
