@@ -301,7 +301,8 @@ jimo_receive(PG_FUNCTION_ARGS)
 {
 	JimoItem	it;
 
-	item_from_datum(&it, PG_GETARG_DATUM(0), false, false);
+	/* NULL is an empty body, rejected and kept as receive_batch() keeps it */
+	item_from_datum(&it, PG_GETARG_DATUM(0), PG_ARGISNULL(0), false);
 	return single_result(fcinfo, &it, false);
 }
 

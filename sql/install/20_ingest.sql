@@ -31,9 +31,9 @@ CREATE FUNCTION jimo.receive(body text,
     OUT event_id bigint, OUT status text, OUT error text)
     RETURNS record
     AS 'MODULE_PATHNAME', 'jimo_receive'
-    LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION jimo.receive(text) IS 'Store one webhook body: stored, duplicate or rejected (kept in jimo.rejected). Never raises for bad input.';
+COMMENT ON FUNCTION jimo.receive(text) IS 'Store one webhook body: stored, duplicate or rejected (kept in jimo.rejected; NULL is an empty body). Never raises for bad input.';
 
 CREATE FUNCTION jimo.ingest(payload jsonb,
     OUT event_id bigint, OUT status text)
