@@ -204,6 +204,56 @@ unique_key_index(Relation rel)
 }
 
 /*
+ * Refuse to write into a month that cannot deduplicate: one without a
+ * unique index whose key holds both digest and jimer_key.  A month attached
+ * by hand, or restored from a dump whose index failed, would otherwise
+ * store every redelivery of its events again, silently (ON CONFLICT DO
+ * NOTHING finds no conflict without the index).  A foreign table, which
+ * keeps its rows elsewhere, is left to its server.
+ */
+static void
+require_dedup_key(Relation rel)
+{
+	AttrNumber	digest = get_attnum(RelationGetRelid(rel), "digest");
+	AttrNumber	jimer_key = get_attnum(RelationGetRelid(rel), "jimer_key");
+	List	   *indexes;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (rel->rd_rel->relkind == RELKIND_FOREIGN_TABLE)
+		return;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index form = index->rd_index;
+		bool		has_digest = false;
+		bool		has_key = false;
+		int			i;
+
+		for (i = 0; i < form->indnkeyatts; i++)
+		{
+			has_digest |= form->indkey.values[i] == digest;
+			has_key |= form->indkey.values[i] == jimer_key;
+		}
+		found = form->indisunique && form->indisvalid && has_digest && has_key &&
+			RelationGetIndexPredicate(index) == NIL;
+		index_close(index, AccessShareLock);
+		if (found)
+			break;
+	}
+	list_free(indexes);
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("jimo: month %s of jimo.events has no unique index on (digest, jimer_key)",
+						RelationGetRelationName(rel)),
+				 errdetail("Without it, redeliveries of its events would be stored again."),
+				 errhint("Add it: ALTER TABLE jimo.%s ADD UNIQUE (digest, jimer_key);",
+						 quote_identifier(RelationGetRelationName(rel)))));
+}
+
+/*
  * Keep in idx[] only the events of idx[0 .. m-1] that the month does not
  * hold, as a statement starting now would see it (this call's earlier
  * writes included); returns how many.
@@ -305,13 +355,12 @@ insert_month(Relation rel, const int *map, JimoUnique *uniq, const int *idx,
 }
 
 /*
- * Can new events be written here rather than by the statement?  True on
- * one node with this version's jimo.events (partitioned, jimer_key), when
- * jimo.events itself has no insert trigger and no row security.  Sets
- * *parent and *seqid (its identity sequence).
+ * Is this version's jimo.events (partitioned, jimer_key, an identity) on
+ * one node?  Sets *parent, *seqid (its identity sequence) and *plain:
+ * whether jimo.events itself has no insert trigger and no row security.
  */
 static bool
-bulk_usable(Oid *parent, Oid *seqid)
+bulk_usable(Oid *parent, Oid *seqid, bool *plain)
 {
 	const JimoLayout *layout = jimo_layout();
 	Relation	rel;
@@ -327,8 +376,8 @@ bulk_usable(Oid *parent, Oid *seqid)
 	if (id_att == InvalidAttrNumber)
 		return false;
 	rel = table_open(*parent, RowExclusiveLock);
-	ok = plain_table(rel) &&
-		TupleDescAttr(RelationGetDescr(rel), id_att - 1)->attidentity != '\0';
+	*plain = plain_table(rel);
+	ok = TupleDescAttr(RelationGetDescr(rel), id_att - 1)->attidentity != '\0';
 	table_close(rel, NoLock);
 	if (ok)
 		*seqid = getIdentitySequence(*parent, id_att, false);
@@ -343,17 +392,20 @@ typedef struct MonthsWrite
 	JimoUnique *uniq;
 	int		   *idx;			/* scratch: one month's events */
 	Oid			seqid;
+	bool		parent_plain;	/* jimo.events itself: plain_table() */
 } MonthsWrite;
 
 /*
  * Write every month's new events; false, to be rolled back, when a month
  * has what only the statement handles (then an earlier month's rows must
- * not stay).
+ * not stay).  Every month is checked for its deduplication key, whichever
+ * path writes it.
  */
 static bool
 write_months(void *arg)
 {
 	MonthsWrite *w = arg;
+	bool		all_ok = w->parent_plain;
 	int			start;
 	int			i;
 
@@ -363,25 +415,23 @@ write_months(void *arg)
 		int		   *map = palloc(sizeof(int) * RelationGetDescr(rel)->natts);
 		Oid			indexoid = InvalidOid;
 		int			k = 0;
-		bool		ok;
 
 		for (i = start; i < w->m && w->ne[i].part == w->ne[start].part; i++)
 			w->idx[k++] = w->ne[i].index;
+		require_dedup_key(rel);
 		/* a plain table: not a foreign table, nor a month partitioned again */
-		ok = rel->rd_rel->relkind == RELKIND_RELATION &&
+		all_ok = all_ok && rel->rd_rel->relkind == RELKIND_RELATION &&
 			plain_table(rel) && map_columns(RelationGetDescr(rel), map) &&
 			OidIsValid(indexoid = unique_key_index(rel));
-		if (ok)
+		if (all_ok)
 		{
 			k = drop_stored(rel, indexoid, w->uniq, w->idx, k);
 			if (k > 0)
 				insert_month(rel, map, w->uniq, w->idx, k, w->seqid);
 		}
 		table_close(rel, NoLock);
-		if (!ok)
-			return false;
 	}
-	return true;
+	return all_ok;
 }
 
 /*
@@ -405,7 +455,7 @@ jimo_bulk_store_new(JimoUnique *uniq, int n)
 
 	if (n == 0)
 		return true;
-	if (!bulk_usable(&parent, &w.seqid))
+	if (!bulk_usable(&parent, &w.seqid, &w.parent_plain))
 		return false;
 	for (i = 0; i < n; i++)
 		times[i] = uniq[i].item->ev->occurred_at;

@@ -5,13 +5,15 @@
 -- constraint, NOT NULL on a column an event may leave empty, a column with a
 -- default, a unique constraint checked after the row is in): with each, events
 -- must be written as INSERT writes them, and a
--- body that breaks a user's constraint fails alone. The race with a
+-- body that breaks a user's constraint fails alone. And a month without its
+-- unique (digest, jimer_key) index, which would store every redelivery again,
+-- is refused whichever path would write it. The race with a
 -- concurrent session is test/integration/insert_race.sh.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(17);
+SELECT plan(22);
 
 CREATE FUNCTION pg_temp.body(name text, k integer, version text DEFAULT '"1"') RETURNS text LANGUAGE sql AS $$
     SELECT format('{"event": "%s", "version": %s, "time": %s, "experience": {"uid": "c3c3c3c3-0000-4000-8000-000000000001", "type": "TOUR"}, "jimer": {"uid": "d4d4d4d4-0000-4000-8000-%s"}}',
@@ -102,5 +104,26 @@ SELECT throws_ok(
 SELECT is((SELECT count(*) FROM jimo.events WHERE occurred_at = '2024-03-13 00:00Z'), 0::bigint,
           'nothing of that call was stored');
 ALTER TABLE jimo.events_p2024_03 DROP CONSTRAINT one_name_per_jimer;
+
+-- 8. a month that lost its unique key (attached by hand, a restore whose
+-- index failed): refused, not deduplicated by nothing
+ALTER TABLE jimo.events_p2024_04 DROP CONSTRAINT events_p2024_04_digest_jimer_key_key;
+SELECT throws_ok(
+    $$SELECT count(*) FROM jimo.receive_batch(ARRAY[pg_temp.body('tour.completed', 40)])$$,
+    '55000', 'jimo: month events_p2024_04 of jimo.events has no unique index on (digest, jimer_key)',
+    'a redelivery into a month without its unique key is refused, not stored a second time');
+CREATE TRIGGER note_insert AFTER INSERT ON jimo.events FOR EACH ROW EXECUTE FUNCTION public.note_insert();
+SELECT throws_ok(
+    $$SELECT count(*) FROM jimo.receive_batch(ARRAY[pg_temp.body('tour.started', 42)])$$,
+    '55000', NULL,
+    'refused too when the INSERT statement would write (an insert trigger on jimo.events)');
+DROP TRIGGER note_insert ON jimo.events;
+SELECT is((SELECT string_agg(status, ',') FROM jimo.receive_batch(ARRAY[pg_temp.body('tour.started', 13)])),
+          'stored', 'the other months take events meanwhile');
+ALTER TABLE jimo.events_p2024_04 ADD UNIQUE (digest, jimer_key);
+SELECT is((SELECT string_agg(status, ',' ORDER BY ord) FROM jimo.receive_batch(ARRAY[pg_temp.body('tour.completed', 40), pg_temp.body('tour.started', 43)])),
+          'duplicate,stored', 'with the key back, the month deduplicates again');
+SELECT is((SELECT string_agg(deliveries::text, ',') FROM jimo.events WHERE occurred_at = '2024-04-10 00:00Z'), '2',
+          'the redelivered event is stored once, its refused delivery not counted');
 
 SELECT * FROM finish();
