@@ -355,6 +355,45 @@ count_redeliveries(JimoUnique *uniq, int n)
 	}
 }
 
+/*
+ * The order in which the INSERT statement writes the events of a chunk:
+ * month by month, and by digest within a month, when jimo.events is
+ * partitioned.  That is the order of the bulk write (bulk.c) and of the
+ * redelivery update, so that a session writing by one and a session
+ * writing by the other wait for each other's index entries in one order:
+ * in digest order alone, across months, three sessions deadlocked in the
+ * retry-storm test.
+ */
+static int *
+insert_order(JimoUnique *uniq, int n)
+{
+	int		   *order = palloc(sizeof(int) * Max(n, 1));
+	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(n, 1));
+	int		   *parts = palloc(sizeof(int) * Max(n, 1));
+	Oid		   *relids = palloc(sizeof(Oid) * Max(n, 1));
+	JimoMonthRef *r;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		order[i] = i;
+		times[i] = uniq[i].item->ev->occurred_at;
+	}
+	if (jimo_layout()->distributed || !jimo_events_partitions(times, n, parts, relids))
+		return order;
+	r = palloc(sizeof(JimoMonthRef) * n);
+	for (i = 0; i < n; i++)
+	{
+		r[i].part = parts[i];
+		r[i].index = i;
+		r[i].relid = relids[i];
+	}
+	qsort(r, n, sizeof(JimoMonthRef), jimo_month_ref_cmp);
+	for (i = 0; i < n; i++)
+		order[i] = r[i].index;
+	return order;
+}
+
 /* every event of the chunk was either inserted or found */
 static void
 check_stored(const JimoUnique *uniq, int n)
@@ -378,7 +417,9 @@ void
 jimo_store_events(JimoUnique *uniq, int n)
 {
 	JimoRows	rows;
+	int		   *order;
 	int			i;
+	int			k;
 
 	for (i = 0; i < n; i++)
 	{
@@ -398,13 +439,15 @@ jimo_store_events(JimoUnique *uniq, int n)
 		return;
 	}
 
+	order = insert_order(uniq, n);
 	jimo_rows_init(&rows, &events_table, n);
-	for (i = 0; i < n; i++)
+	for (k = 0; k < n; k++)
 	{
 		JimoEvent  *ev;
 		Datum		values[lengthof(event_cols)];
 		bool		nulls[lengthof(event_cols)] = {0};
 
+		i = order[k];
 		if (uniq[i].event_id != 0)
 			continue;
 		ev = uniq[i].item->ev;
