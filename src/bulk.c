@@ -439,15 +439,12 @@ write_months(void *arg)
  * their ids and is_new; the others keep event_id 0, for the redelivery
  * update.  Returns false, having written nothing, when the statement path
  * must write them all: where this one does not apply, or when a concurrent
- * session stored one of them first (a unique violation).
+ * session stored one of them first (a unique violation).  months[] holds
+ * the chunk's events in the write order (month, then digest; store.c).
  */
 bool
-jimo_bulk_store_new(JimoUnique *uniq, int n)
+jimo_bulk_store_new(JimoUnique *uniq, int n, const JimoMonthRef *months)
 {
-	JimoMonthRef *ne = palloc(sizeof(JimoMonthRef) * n);
-	TimestampTz *times = palloc(sizeof(TimestampTz) * n);
-	int		   *parts = palloc(sizeof(int) * n);
-	Oid		   *relids = palloc(sizeof(Oid) * n);
 	MonthsWrite w;
 	ErrorData  *edata;
 	Oid			parent;
@@ -457,19 +454,8 @@ jimo_bulk_store_new(JimoUnique *uniq, int n)
 		return true;
 	if (!bulk_usable(&parent, &w.seqid, &w.parent_plain))
 		return false;
-	for (i = 0; i < n; i++)
-		times[i] = uniq[i].item->ev->occurred_at;
-	if (!jimo_events_partitions(times, n, parts, relids))
-		return false;
-	for (i = 0; i < n; i++)
-	{
-		ne[i].index = i;
-		ne[i].part = parts[i];
-		ne[i].relid = relids[i];
-	}
-	qsort(ne, n, sizeof(JimoMonthRef), jimo_month_ref_cmp);
 
-	w.ne = ne;
+	w.ne = months;
 	w.m = n;
 	w.uniq = uniq;
 	w.idx = palloc(sizeof(int) * n);

@@ -7,7 +7,9 @@
 #define JIMO_BULK_H
 
 #include "batch.h"
+#include "partitions.h"
 
-extern bool jimo_bulk_store_new(JimoUnique *uniq, int n);
+extern bool jimo_bulk_store_new(JimoUnique *uniq, int n,
+								const JimoMonthRef *months);
 
 #endif							/* JIMO_BULK_H */

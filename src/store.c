@@ -282,30 +282,32 @@ redeliver(SPIPlanPtr plan, bool with_key, const JimoMonthRef *r, int m,
 
 /*
  * Bump the delivery counters of the events of a chunk that were stored
- * already.  With jimo.events partitioned, each month's events are updated
- * by a statement that names that month: one over jimo.events would lock
- * and open every month of the history, which made a redelivery twice as
- * slow with six years of months as with one.  Months go in order and the
- * events of a month in digest order, the same order in every session.
+ * already (those whose event_id is still 0).  With jimo.events partitioned,
+ * each month's events are updated by a statement that names that month:
+ * one over jimo.events would lock and open every month of the history,
+ * which made a redelivery twice as slow with six years of months as with
+ * one.  months[] (see chunk_months()) gives the order: month by month, by
+ * digest within a month, the same in every session.
  */
 static void
-count_redeliveries(JimoUnique *uniq, int n)
+count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
 {
 	const JimoLayout *layout = jimo_layout();
-	JimoMonthRef *r = palloc(sizeof(JimoMonthRef) * n);
-	TimestampTz *rtimes = palloc(sizeof(TimestampTz) * n);
-	int		   *parts = palloc(sizeof(int) * n);
-	Oid		   *relids = palloc(sizeof(Oid) * n);
+	JimoMonthRef *r = palloc(sizeof(JimoMonthRef) * Max(n, 1));
 	int			m = 0;
 	int			i;
 	int			start;
 
 	for (i = 0; i < n; i++)
 	{
-		if (uniq[i].event_id != 0)
+		const JimoMonthRef *e = months ? &months[i] : NULL;
+		int			index = e ? e->index : i;
+
+		if (uniq[index].event_id != 0)
 			continue;
-		r[m].index = i;
-		rtimes[m++] = uniq[i].item->ev->occurred_at;
+		r[m].index = index;
+		r[m].part = e ? e->part : 0;
+		r[m++].relid = e ? e->relid : InvalidOid;
 	}
 	if (m == 0)
 		return;
@@ -326,7 +328,7 @@ count_redeliveries(JimoUnique *uniq, int n)
 	}
 
 	/* a schema from before 0.3: jimo.events is one table */
-	if (!jimo_events_partitions(rtimes, m, parts, relids))
+	if (months == NULL)
 	{
 		if (redelivery_plan != NULL && redelivery_plan_key != layout->jimer_key)
 		{
@@ -340,12 +342,6 @@ count_redeliveries(JimoUnique *uniq, int n)
 		return;
 	}
 
-	for (i = 0; i < m; i++)
-	{
-		r[i].part = parts[i];
-		r[i].relid = relids[i];
-	}
-	qsort(r, m, sizeof(JimoMonthRef), jimo_month_ref_cmp);
 	for (start = 0; start < m; start = i)
 	{
 		for (i = start; i < m && r[i].part == r[start].part; i++)
@@ -356,43 +352,44 @@ count_redeliveries(JimoUnique *uniq, int n)
 }
 
 /*
- * The order in which the INSERT statement writes the events of a chunk:
- * month by month, and by digest within a month, when jimo.events is
- * partitioned.  That is the order of the bulk write (bulk.c) and of the
- * redelivery update, so that a session writing by one and a session
- * writing by the other wait for each other's index entries in one order:
- * in digest order alone, across months, three sessions deadlocked in the
- * retry-storm test.
+ * The events of a chunk in the order every session writes and locks them,
+ * whichever path writes: month by month, by digest within a month.  The
+ * bulk write (bulk.c), the INSERT statement and the redelivery update all
+ * follow it, so that sessions wait for each other's index entries and rows
+ * in one order: with the statement in digest order alone, across months,
+ * three sessions deadlocked in the retry-storm test.  NULL where jimo.events
+ * has no months here (Citus, a schema before 0.3): digest order then.  The
+ * months are looked up once per chunk.
  */
-static int *
-insert_order(JimoUnique *uniq, int n)
+static JimoMonthRef *
+chunk_months(JimoUnique *uniq, int n)
 {
-	int		   *order = palloc(sizeof(int) * Max(n, 1));
-	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(n, 1));
-	int		   *parts = palloc(sizeof(int) * Max(n, 1));
-	Oid		   *relids = palloc(sizeof(Oid) * Max(n, 1));
-	JimoMonthRef *r;
+	TimestampTz *times;
+	int		   *parts;
+	Oid		   *relids;
+	JimoMonthRef *months;
 	int			i;
 
+	if (n == 0 || jimo_layout()->distributed)
+		return NULL;
+	times = palloc(sizeof(TimestampTz) * n);
+	parts = palloc(sizeof(int) * n);
+	relids = palloc(sizeof(Oid) * n);
 	for (i = 0; i < n; i++)
-	{
-		order[i] = i;
 		times[i] = uniq[i].item->ev->occurred_at;
-	}
-	if (jimo_layout()->distributed || !jimo_events_partitions(times, n, parts, relids))
-		return order;
-	r = palloc(sizeof(JimoMonthRef) * n);
+	if (!jimo_events_partitions(times, n, parts, relids))
+		return NULL;
+	months = palloc(sizeof(JimoMonthRef) * n);
 	for (i = 0; i < n; i++)
 	{
-		r[i].part = parts[i];
-		r[i].index = i;
-		r[i].relid = relids[i];
+		months[i].part = parts[i];
+		months[i].index = i;
+		months[i].relid = relids[i];
 	}
-	qsort(r, n, sizeof(JimoMonthRef), jimo_month_ref_cmp);
-	for (i = 0; i < n; i++)
-		order[i] = r[i].index;
-	return order;
+	qsort(months, n, sizeof(JimoMonthRef), jimo_month_ref_cmp);
+	return months;
 }
+
 
 /* every event of the chunk was either inserted or found */
 static void
@@ -416,8 +413,8 @@ check_stored(const JimoUnique *uniq, int n)
 void
 jimo_store_events(JimoUnique *uniq, int n)
 {
+	JimoMonthRef *months = chunk_months(uniq, n);
 	JimoRows	rows;
-	int		   *order;
 	int			i;
 	int			k;
 
@@ -432,14 +429,13 @@ jimo_store_events(JimoUnique *uniq, int n)
 	 * the others are redeliveries.  Where it does not apply, or loses a
 	 * race to a concurrent session, the statement below writes them.
 	 */
-	if (!jimo_layout()->distributed && jimo_bulk_store_new(uniq, n))
+	if (months != NULL && jimo_bulk_store_new(uniq, n, months))
 	{
-		count_redeliveries(uniq, n);
+		count_redeliveries(uniq, n, months);
 		check_stored(uniq, n);
 		return;
 	}
 
-	order = insert_order(uniq, n);
 	jimo_rows_init(&rows, &events_table, n);
 	for (k = 0; k < n; k++)
 	{
@@ -447,7 +443,7 @@ jimo_store_events(JimoUnique *uniq, int n)
 		Datum		values[lengthof(event_cols)];
 		bool		nulls[lengthof(event_cols)] = {0};
 
-		i = order[k];
+		i = months ? months[k].index : k;
 		if (uniq[i].event_id != 0)
 			continue;
 		ev = uniq[i].item->ev;
@@ -472,7 +468,7 @@ jimo_store_events(JimoUnique *uniq, int n)
 	}
 	jimo_rows_write(&rows);
 	collect_ids(uniq, n, true);
-	count_redeliveries(uniq, n);
+	count_redeliveries(uniq, n, months);
 	check_stored(uniq, n);
 }
 
