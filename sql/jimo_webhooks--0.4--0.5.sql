@@ -1,3 +1,15 @@
+-- jimo_webhooks 0.4 -> 0.5 (ALTER EXTENSION jimo_webhooks UPDATE TO '0.5').
+-- Assembled by the Makefile from sql/upgrade/0.4--0.5/*.sql, one file per change.
+-- Released install scripts are frozen; everything 0.5 changes in the schema is
+-- here, and test/integration/upgrade.sh checks that a 0.4 (0.3, 0.2, 0.1)
+-- database holding data and upgraded with it equals a fresh 0.5 install fed the
+-- same events.
+\echo Use "ALTER EXTENSION jimo_webhooks UPDATE TO '0.5'" to load this file. \quit
+
+-- jimo.receive(NULL) is an empty body, rejected and kept in jimo.rejected as
+-- receive_batch() keeps a NULL element; it returned a row of NULLs (STRICT).
+ALTER FUNCTION jimo.receive(text) CALLED ON NULL INPUT;
+COMMENT ON FUNCTION jimo.receive(text) IS 'Store one webhook body: stored, duplicate or rejected (kept in jimo.rejected; NULL is an empty body). Never raises for bad input.';
 -- Citus: partition sizes and the events_estimate of jimo.expire() read from the
 -- shards on the workers (jimo.partition_stats()); on a distributed database the
 -- coordinator's own copy of a partition is empty, or holds the stale copy that
