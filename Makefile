@@ -23,6 +23,7 @@ OBJS = \
 	src/journeys.o \
 	src/layout.o \
 	src/partitions.o \
+	src/probe.o \
 	src/payload.o \
 	src/rollups.o \
 	src/steps.o \

@@ -45,6 +45,7 @@
 #include "columns.h"
 #include "fold.h"
 #include "layout.h"
+#include "probe.h"
 #include "rollups.h"
 
 typedef struct SeenDayKey
@@ -259,21 +260,23 @@ read_before(SeenDay **rows, long n, bool *existed, HTAB *pairs)
 		 * the planner could make them hashed subplans, which read the
 		 * whole of jimo.seen_days on every call while the table was small
 		 * enough for its estimate: calls of 100 bodies slowed down 3x
-		 * between 30 000 and 100 000 events stored.
+		 * between 30 000 and 100 000 events stored.  Planned once, as
+		 * probes of seen_days_jimer_idx whatever the table's size
+		 * (probe.c): left to the plan cache, it was planned anew on every
+		 * call.
 		 */
-		before_plan = SPI_prepare(layout->distributed ? BEFORE_SQL_DISTRIBUTED :
-			"SELECT u.ord, x.existed, x.first_day "
-			"FROM unnest($1, $2, $3) WITH ORDINALITY AS u(d, e, j, ord) "
-			"CROSS JOIN LATERAL ("
-			"  SELECT coalesce(bool_or(s.day = u.d), false) AS existed, "
-			"         min(s.day) AS first_day "
-			"  FROM jimo.seen_days s "
-			"  WHERE s.experience_uid = u.e AND s.jimer_uid = u.j) AS x",
-			3, argtypes);
-		if (before_plan == NULL)
-			elog(ERROR, "jimo: could not prepare the seen_days lookup: %s",
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(before_plan);
+		if (layout->distributed)
+			before_plan = jimo_prepare(BEFORE_SQL_DISTRIBUTED, 3, argtypes);
+		else
+			before_plan = jimo_prepare_probe(
+				"SELECT u.ord, x.existed, x.first_day "
+				"FROM unnest($1, $2, $3) WITH ORDINALITY AS u(d, e, j, ord) "
+				"CROSS JOIN LATERAL ("
+				"  SELECT coalesce(bool_or(s.day = u.d), false) AS existed, "
+				"         min(s.day) AS first_day "
+				"  FROM jimo.seen_days s "
+				"  WHERE s.experience_uid = u.e AND s.jimer_uid = u.j) AS x",
+				3, argtypes);
 		before_generation = layout->generation;
 	}
 	for (i = 0; i < n; i++)
@@ -293,7 +296,8 @@ read_before(SeenDay **rows, long n, bool *existed, HTAB *pairs)
 	args[0] = PointerGetDatum(construct_array(days, n, DATEOID, 4, true, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(experiences, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
 	args[2] = PointerGetDatum(construct_array(jimers, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-	rc = SPI_execute_plan(before_plan, args, NULL, false, 0);
+	rc = layout->distributed ? SPI_execute_plan(before_plan, args, NULL, false, 0) :
+		jimo_execute_probe(before_plan, args);
 	if (rc != SPI_OK_SELECT ||
 		(!layout->distributed && SPI_processed != (uint64) n))
 		elog(ERROR, "jimo: the seen_days lookup failed: %s", SPI_result_code_string(rc));

@@ -27,6 +27,7 @@
 #include "columns.h"
 #include "layout.h"
 #include "partitions.h"
+#include "probe.h"
 
 static const JimoColumn event_cols[] = {
 	{"digest", BYTEAOID, JCOL_PLAIN, NULL},
@@ -117,12 +118,13 @@ collect_ids(JimoUnique *uniq, int n, bool is_new)
  * either order: GREATEST keeps the latest arrival (what the delivery rollup
  * counts), not the last commit's.
  *
- * The statement is planned on every call (a custom plan), from the month's
- * size now and the number of digests given.  A plan kept from the month's
- * first call, when it was empty, joins by a sequential scan of the whole
- * month, and nothing replaces it until autovacuum analyzes the month: one
- * long session's calls of 100 grew from 6 to 22 ms each over 50 000 events
- * that way (0.4).  Planning costs far less than such a scan.
+ * The statement is planned once per month and session, as index probes in
+ * nested loops whatever the month's size (probe.c).  Planned from the
+ * month's size, a plan kept from its first call, when it was empty, joined
+ * by a sequential scan of the whole month until autovacuum analyzed it:
+ * one long session's calls of 100 grew from 6 to 22 ms each over 50 000
+ * events that way (0.4); planned on every call instead (0.5), planning was
+ * a quarter of the backend's time in calls of one redelivered body.
  */
 static SPIPlanPtr
 prepare_redelivery(const char *table, bool with_key)
@@ -157,8 +159,7 @@ prepare_redelivery(const char *table, bool with_key)
 		"RETURNING e.id, e.digest, e.received_at",
 		key_sel, key_arg, key_col, key_e, table, key_u, table, key_l);
 
-	return jimo_prepare_options(sql, with_key ? 4 : 3, argtypes,
-								CURSOR_OPT_CUSTOM_PLAN);
+	return jimo_prepare_probe(sql, with_key ? 4 : 3, argtypes);
 }
 
 /*
@@ -245,8 +246,8 @@ partition_redelivery_plan(Oid relid, bool with_key)
  * ids.
  */
 static void
-redeliver(SPIPlanPtr plan, bool with_key, const JimoMonthRef *r, int m,
-		  JimoUnique *uniq, int n)
+redeliver(SPIPlanPtr plan, bool with_key, bool probe, const JimoMonthRef *r,
+		  int m, JimoUnique *uniq, int n)
 {
 	Datum	   *digests = palloc(sizeof(Datum) * m);
 	Datum	   *counts = palloc(sizeof(Datum) * m);
@@ -273,7 +274,7 @@ redeliver(SPIPlanPtr plan, bool with_key, const JimoMonthRef *r, int m,
 	if (with_key)
 		args[3] = PointerGetDatum(construct_array(keys, m, UUIDOID, UUID_LEN, false,
 												  TYPALIGN_CHAR));
-	rc = SPI_execute_plan(plan, args, NULL, false, 0);
+	rc = probe ? jimo_execute_probe(plan, args) : SPI_execute_plan(plan, args, NULL, false, 0);
 	/* on Citus the update is read through a CTE: a SELECT */
 	if (rc != SPI_OK_UPDATE_RETURNING && rc != SPI_OK_SELECT)
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
@@ -323,7 +324,7 @@ count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
 		if (distributed_plan == NULL)
 			distributed_plan = prepare_distributed_redelivery();
 		distributed_generation = layout->generation;
-		redeliver(distributed_plan, true, r, m, uniq, n);
+		redeliver(distributed_plan, true, false, r, m, uniq, n);
 		return;
 	}
 
@@ -338,7 +339,7 @@ count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
 		if (redelivery_plan == NULL)
 			redelivery_plan = prepare_redelivery("jimo.events", layout->jimer_key);
 		redelivery_plan_key = layout->jimer_key;
-		redeliver(redelivery_plan, layout->jimer_key, r, m, uniq, n);
+		redeliver(redelivery_plan, layout->jimer_key, true, r, m, uniq, n);
 		return;
 	}
 
@@ -347,7 +348,7 @@ count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
 		for (i = start; i < m && r[i].part == r[start].part; i++)
 			;
 		redeliver(partition_redelivery_plan(r[start].relid, layout->jimer_key),
-				  layout->jimer_key, r + start, i - start, uniq, n);
+				  layout->jimer_key, true, r + start, i - start, uniq, n);
 	}
 }
 

@@ -1,0 +1,16 @@
+/*-------------------------------------------------------------------------
+ *
+ * probe.h
+ *	  Lookups run as index probes from one plan kept for the session.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JIMO_PROBE_H
+#define JIMO_PROBE_H
+
+#include "executor/spi.h"
+
+extern SPIPlanPtr jimo_prepare_probe(const char *sql, int nargs, Oid *argtypes);
+extern int	jimo_execute_probe(SPIPlanPtr plan, Datum *args);
+
+#endif							/* JIMO_PROBE_H */
