@@ -148,21 +148,38 @@ SELECT
     coalesce(step_type ~* 'choice|select|multiple|single|checkbox|radio|poll', false)
         OR with_choices AS is_choice
 FROM (
+    -- per step, from one row per step type sent (t below): the type of the
+    -- latest answer (ties: the first type in order), and the type tested
+    -- once per type rather than once per answer
     SELECT
-        a.experience_uid,
-        a.step_uid,
-        (array_agg(a.step_type ORDER BY a.answered_at DESC, a.step_type)
-             FILTER (WHERE a.step_type IS NOT NULL))[1] AS step_type,
-        coalesce(bool_or(a.step_type ~* 'nps|net.?promoter'), false) AS nps_typed,
-        count(*) AS answers,
-        count(a.answer_number) AS numeric_answers,
-        bool_and(coalesce(a.answer_number BETWEEN 0 AND 10
-                          AND a.answer_number = trunc(a.answer_number), false)) AS all_scores,
-        min(a.answer_number) AS scale_min_seen,
-        max(a.answer_number) AS scale_max_seen,
-        bool_or(a.answer_choices IS NOT NULL) AS with_choices
-    FROM jimo.survey_answers a
-    GROUP BY a.experience_uid, a.step_uid
+        t.experience_uid,
+        t.step_uid,
+        (array_agg(t.step_type ORDER BY t.last_answered_at DESC, t.step_type)
+             FILTER (WHERE t.step_type IS NOT NULL))[1] AS step_type,
+        coalesce(bool_or(t.step_type ~* 'nps|net.?promoter'), false) AS nps_typed,
+        sum(t.answers)::bigint AS answers,
+        sum(t.numeric_answers)::bigint AS numeric_answers,
+        bool_and(t.all_scores) AS all_scores,
+        min(t.scale_min_seen) AS scale_min_seen,
+        max(t.scale_max_seen) AS scale_max_seen,
+        bool_or(t.with_choices) AS with_choices
+    FROM (
+        SELECT
+            a.experience_uid,
+            a.step_uid,
+            a.step_type,
+            max(a.answered_at) AS last_answered_at,
+            count(*) AS answers,
+            count(a.answer_number) AS numeric_answers,
+            bool_and(coalesce(a.answer_number BETWEEN 0 AND 10
+                              AND a.answer_number = trunc(a.answer_number), false)) AS all_scores,
+            min(a.answer_number) AS scale_min_seen,
+            max(a.answer_number) AS scale_max_seen,
+            bool_or(a.answer_choices IS NOT NULL) AS with_choices
+        FROM jimo.survey_answers a
+        GROUP BY a.experience_uid, a.step_uid, a.step_type
+    ) t
+    GROUP BY t.experience_uid, t.step_uid
 ) g;
 
 COMMENT ON VIEW jimo.survey_step_scales IS
@@ -217,8 +234,9 @@ FROM (
     FROM jimo.survey_answers a
     JOIN jimo.survey_step_scales k
       ON k.is_nps
-     AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
-     AND k.step_uid IS NOT DISTINCT FROM a.step_uid
+     AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
+     AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
+     AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
     CROSS JOIN LATERAL (
         SELECT coalesce(a.answer_number BETWEEN 0 AND 10
                         AND a.answer_number = trunc(a.answer_number), false) AS is_score
