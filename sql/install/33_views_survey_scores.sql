@@ -107,7 +107,9 @@ FROM (
       ON k.is_choice
      AND k.experience_uid IS NOT DISTINCT FROM a.experience_uid
      AND k.step_uid IS NOT DISTINCT FROM a.step_uid
-    CROSS JOIN LATERAL unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS o(choice)
+    -- each option once per answer: an answer that lists it twice chose it once
+    CROSS JOIN LATERAL (SELECT DISTINCT u.choice
+                        FROM unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS u(choice)) AS o
     WHERE o.choice IS NOT NULL
     GROUP BY a.experience_uid, a.step_uid, o.choice
 ) c
