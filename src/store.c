@@ -56,9 +56,15 @@ static const JimoColumn rejected_cols[] = {
 	{"deliveries", INT4OID, JCOL_SUM, NULL},
 };
 
+/*
+ * A body rejected again keeps the error of its latest rejection: after a fix
+ * or an upgrade (jimo.retry_rejected()), or a constraint changed, the reason
+ * shown is the one that holds now, not the first one.
+ */
 static JimoTable rejected_table = {
 	"jimo.rejected", rejected_cols, lengthof(rejected_cols),
-	JCONFLICT_MERGE, NULL, NULL, "last_received_at = now()", 0, 0
+	JCONFLICT_MERGE, NULL, NULL,
+	"last_received_at = now(), error = excluded.error, sqlstate = excluded.sqlstate", 0, 0
 };
 
 static SPIPlanPtr redelivery_plan = NULL;
