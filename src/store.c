@@ -57,9 +57,15 @@ static const JimoColumn rejected_cols[] = {
 	{"deliveries", INT4OID, JCOL_SUM, NULL},
 };
 
+/*
+ * A body rejected again keeps the error of its latest rejection: after a fix
+ * or an upgrade (jimo.retry_rejected()), or a constraint changed, the reason
+ * shown is the one that holds now, not the first one.
+ */
 static JimoTable rejected_table = {
 	"jimo.rejected", rejected_cols, lengthof(rejected_cols),
-	JCONFLICT_MERGE, NULL, NULL, "last_received_at = now()", 0, 0
+	JCONFLICT_MERGE, NULL, NULL,
+	"last_received_at = now(), error = excluded.error, sqlstate = excluded.sqlstate", 0, 0
 };
 
 static SPIPlanPtr redelivery_plan = NULL;
@@ -392,7 +398,21 @@ chunk_months(JimoUnique *uniq, int n)
 }
 
 
-/* every event of the chunk was either inserted or found */
+/*
+ * Every event of the chunk was either inserted or found.  One that was
+ * neither was skipped by the INSERT's ON CONFLICT DO NOTHING, which (with
+ * no conflict target: a partitioned jimo.events has no index of its own to
+ * name) skips a row that conflicts on any unique index or exclusion
+ * constraint of its month, not only on (digest, jimer_key): one a user
+ * added, that this body's values break against a stored row or another
+ * body of the chunk.  A BEFORE trigger that returns NULL skips it too.
+ * That is about the body, so the error is an integrity violation, which
+ * the chunk's write isolates down to this event and rejects alone (before,
+ * 40001 failed the whole call, and every retry of it).  A concurrent
+ * session that deleted the event between the INSERT and the redelivery
+ * update also lands here; the split writes the event again, and finds or
+ * stores it then.
+ */
 static void
 check_stored(const JimoUnique *uniq, int n)
 {
@@ -401,10 +421,10 @@ check_stored(const JimoUnique *uniq, int n)
 	for (i = 0; i < n; i++)
 		if (uniq[i].event_id == 0)
 			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("jimo: an event was neither inserted nor found"),
-					 errdetail("A concurrent session removed it while it was being stored."),
-					 errhint("Retry the delivery.")));
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("jimo: the event was neither inserted into jimo.events nor found there"),
+					 errdetail("A unique index or exclusion constraint of jimo.events other than (digest, jimer_key) refused it, "
+							   "or a trigger skipped it.")));
 }
 
 /*

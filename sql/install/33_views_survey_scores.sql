@@ -121,7 +121,9 @@ FROM (
      AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
      AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
      AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
-    CROSS JOIN LATERAL unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS o(choice)
+    -- each option once per answer: an answer that lists it twice chose it once
+    CROSS JOIN LATERAL (SELECT DISTINCT u.choice
+                        FROM unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS u(choice)) AS o
     WHERE o.choice IS NOT NULL
     GROUP BY a.experience_uid, a.step_uid, o.choice
 ) c

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -211,12 +212,25 @@ route_of(const char *url, const char **path_secret)
 	return ROUTE_NONE;
 }
 
+/* counts the Content-Length headers of a request (MHD keeps every one, reads the first) */
+static enum MHD_Result
+count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
+					 const char *value)
+{
+	(void) kind;
+	(void) value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		(*(int *) cls)++;
+	return MHD_YES;
+}
+
 /* First call for a webhook request: everything decidable from headers. */
 static enum MHD_Result
 begin_webhook(struct MHD_Connection *conn, Request *r, const char *method,
 			  const char *path_secret)
 {
 	const char *cl;
+	int			ncl = 0;
 
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return reply_json(conn, r, 405, "{\"status\":\"error\",\"error\":\"method not allowed, use POST\"}\n",
@@ -230,6 +244,17 @@ begin_webhook(struct MHD_Connection *conn, Request *r, const char *method,
 		return reply_json(conn, r, 503, "{\"status\":\"unavailable\",\"error\":\"shutting down\"}\n",
 						  NULL);
 
+	/*
+	 * More than one Content-Length: libmicrohttpd reads the body by the
+	 * first and the next request from what follows, where a proxy in front
+	 * may have used another (request smuggling), and a cut body would be
+	 * kept in jimo.rejected.  RFC 9112 6.3: an unrecoverable error.  The
+	 * answer comes before the body is read, so the connection is closed.
+	 */
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &ncl);
+	if (ncl > 1)
+		return reply_json(conn, r, 400, "{\"status\":\"error\",\"error\":\"more than one Content-Length header\"}\n",
+						  NULL);
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl)
 	{

@@ -1,7 +1,7 @@
 -- The survey views join answers to their step by hashable keys, and
 -- survey_step_scales reads answers grouped by step type first (see
 -- sql/install/31_views_surveys_checklists.sql and 33_views_survey_scores.sql):
--- same columns and rows, several times faster.
+-- same columns and rows, several times faster (survey_choices: in 60_qa.sql).
 
 CREATE OR REPLACE VIEW jimo.survey_step_scales AS
 SELECT
@@ -160,42 +160,6 @@ JOIN (
  AND coalesce(d.step_uid, '') = coalesce(r.step_uid, '')
  AND (d.step_uid IS NULL) = (r.step_uid IS NULL)
 LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
-
-CREATE OR REPLACE VIEW jimo.survey_choices AS
-SELECT
-    c.experience_uid,
-    x.title,
-    coalesce(x.is_deleted, false) AS is_deleted,
-    c.step_uid,
-    c.choice,
-    c.selections,
-    c.respondents,
-    t.respondents AS step_respondents,
-    round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents,
-    x.project_uid,
-    jimo.tag_names(x.tags) AS tags
-FROM (
-    SELECT a.experience_uid, a.step_uid, o.choice,
-           count(*) AS selections,
-           count(DISTINCT a.jimer_uid) AS respondents
-    FROM jimo.survey_answers a
-    JOIN jimo.survey_step_scales k
-      ON k.is_choice
-     AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
-     AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
-     AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
-    CROSS JOIN LATERAL unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS o(choice)
-    WHERE o.choice IS NOT NULL
-    GROUP BY a.experience_uid, a.step_uid, o.choice
-) c
-JOIN (
-    SELECT a.experience_uid, a.step_uid, count(DISTINCT a.jimer_uid) AS respondents
-    FROM jimo.survey_answers a
-    GROUP BY a.experience_uid, a.step_uid
-) t ON coalesce(t.experience_uid::text, '') = coalesce(c.experience_uid::text, '')
-   AND coalesce(t.step_uid, '') = coalesce(c.step_uid, '')
-   AND (t.step_uid IS NULL) = (c.step_uid IS NULL)
-LEFT JOIN jimo.experiences x ON x.uid = c.experience_uid;
 
 CREATE OR REPLACE VIEW jimo.survey_nps_trend AS
 SELECT
