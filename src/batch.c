@@ -371,56 +371,84 @@ write_events_isolating(JimoUnique *uniq, int n)
 	FreeErrorData(edata);
 }
 
+/* reject an accepted body, keeping it with this error, or raise the error */
+static void
+reject_accepted(JimoItem *it, int index, Keyed *rejected, int *nrejected,
+				bool raise_errors, int sqlerrcode, char *error,
+				const char *detail, const char *hint)
+{
+	if (raise_errors)
+		ereport(ERROR,
+				(errcode(sqlerrcode), errmsg("%s", error),
+				 errdetail("%s", detail), errhint("%s", hint)));
+	it->status = JSTATUS_REJECTED;
+	it->sqlerrcode = sqlerrcode;
+	it->error = error;
+	it->ev = NULL;
+	jimo_digest_bytes(it->body, it->len, &rejected[*nrejected].digest);
+	rejected[(*nrejected)++].index = index;
+}
+
 /*
  * Create the partitions the accepted events need, and reject those older
- * than the retention horizon (see partitions.c).  Returns how many are
- * still accepted; the others are appended to rejected[].
+ * than the retention horizon (see partitions.c), and those whose month this
+ * transaction may not create (JIMO_MAX_NEW_MONTHS: sent again, they are
+ * stored by a later call).  Returns how many are still accepted; the others
+ * are appended to rejected[].
  */
 static int
 apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 			  Keyed *rejected, int *nrejected, bool raise_errors)
 {
 	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(naccepted, 1));
+	bool	   *missing = NULL;
+	bool		deferred;
 	TimestampTz horizon;
-	char	   *horizon_str;
+	char	   *horizon_str = NULL;
 	int			kept = 0;
 	int			i;
 
 	for (i = 0; i < naccepted; i++)
 		times[i] = items[accepted[i].index].ev->occurred_at;
-	horizon = jimo_partitions_prepare(times, naccepted);
+	horizon = jimo_partitions_prepare(times, naccepted, &deferred);
+	if (deferred)
+	{
+		/* times[] was sorted: read the events' times again */
+		for (i = 0; i < naccepted; i++)
+			times[i] = items[accepted[i].index].ev->occurred_at;
+		missing = palloc(sizeof(bool) * Max(naccepted, 1));
+		jimo_partitions_missing(times, naccepted, missing);
+	}
 	pfree(times);
-	if (horizon == DT_NOBEGIN)
+	if (horizon == DT_NOBEGIN && !deferred)
 		return naccepted;
 	/* timestamptz_to_str() returns a static buffer: copy before the next call */
-	horizon_str = pstrdup(timestamptz_to_str(horizon));
+	if (horizon != DT_NOBEGIN)
+		horizon_str = pstrdup(timestamptz_to_str(horizon));
 
 	for (i = 0; i < naccepted; i++)
 	{
 		JimoItem   *it = &items[accepted[i].index];
+		const char *at = timestamptz_to_str(it->ev->occurred_at);
 
-		if (it->ev->occurred_at >= horizon)
-		{
+		if (horizon != DT_NOBEGIN && it->ev->occurred_at < horizon)
+			reject_accepted(it, accepted[i].index, rejected, nrejected, raise_errors,
+							ERRCODE_INVALID_PARAMETER_VALUE,
+							psprintf("jimo: the event time %s is before the retention horizon %s: "
+									 "its month was removed by jimo.expire()",
+									 at, horizon_str),
+							"Its month was removed by jimo.expire(); storing it again could count an expired event twice.",
+							"jimo.receive() keeps such a body in jimo.rejected.");
+		else if (missing != NULL && missing[i])
+			reject_accepted(it, accepted[i].index, rejected, nrejected, raise_errors,
+							ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+							psprintf("jimo: the month of event time %s was not created: "
+									 "one transaction creates at most %d new months",
+									 at, JIMO_MAX_NEW_MONTHS),
+							"Each new month holds about 44 locks until commit; hundreds at once overflow PostgreSQL's lock table.",
+							"Send the body again (Jimo retries a delivery answered 400; jimo.retry_rejected() does it by hand): a later call creates its month. Or create months ahead with jimo.ensure_partitions().");
+		else
 			accepted[kept++] = accepted[i];
-			continue;
-		}
-		if (raise_errors)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("jimo: the event time %s is before the retention horizon %s",
-							timestamptz_to_str(it->ev->occurred_at),
-							horizon_str),
-					 errdetail("Its month was removed by jimo.expire(); storing it again could count an expired event twice."),
-					 errhint("jimo.receive() keeps such a body in jimo.rejected.")));
-		it->status = JSTATUS_REJECTED;
-		it->sqlerrcode = ERRCODE_INVALID_PARAMETER_VALUE;
-		it->error = psprintf("jimo: the event time %s is before the retention horizon %s: "
-							 "its month was removed by jimo.expire()",
-							 timestamptz_to_str(it->ev->occurred_at),
-							 horizon_str);
-		it->ev = NULL;
-		jimo_digest_bytes(it->body, it->len, &rejected[*nrejected].digest);
-		rejected[(*nrejected)++].index = accepted[i].index;
 	}
 	return kept;
 }

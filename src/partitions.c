@@ -18,6 +18,15 @@
  * created or dropped by any session (or created by a transaction of ours
  * that then aborted).  That saves a function call per chunk, about a
  * tenth of a one-body call's time.
+ *
+ * A transaction creates at most JIMO_MAX_NEW_MONTHS months.  Each new month
+ * is five tables with their TOAST tables and indexes, about 44 locks held
+ * until commit; a call whose bodies needed some 300 new months (a backfill of
+ * decades, a sender with a broken clock) overflowed PostgreSQL's shared lock
+ * table and failed whole with "out of shared memory", other sessions with
+ * it.  Past the limit, the months are left for later calls, and the bodies
+ * that need them are rejected alone (batch.c), kept, and stored when sent
+ * again.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -36,6 +45,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "storage/proc.h"
 
 #include "columns.h"
 #include "partitions.h"
@@ -54,6 +64,10 @@ static TimestampTz known_horizon = DT_NOBEGIN;
 static bool cache_valid = false;
 static Oid	events_relid = InvalidOid;
 static bool callback_registered = false;
+
+/* new months asked of jimo.ensure_partitions() in the current transaction */
+static LocalTransactionId new_months_lxid = InvalidLocalTransactionId;
+static int	new_months = 0;
 
 static void
 forget_months(Datum arg, Oid relid)
@@ -143,13 +157,104 @@ utc_month(TimestampTz t)
 }
 
 /*
+ * The partition of jimo.events (its position in bound order) that holds an
+ * event time, as PostgreSQL's own tuple routing finds it (the range case of
+ * get_partition_for_tuple()); -1 when there is none.
+ */
+static int
+find_partition(PartitionKey key, PartitionDesc desc, TimestampTz t)
+{
+	Datum		value = TimestampTzGetDatum(t);
+	bool		equal;
+	int			bound;
+
+	if (desc->boundinfo == NULL)
+		return -1;
+	bound = partition_range_datum_bsearch(key->partsupfunc, key->partcollation,
+										  desc->boundinfo, 1, &value, &equal);
+	return desc->boundinfo->indexes[bound + 1];
+}
+
+/* the partitioned jimo.events, opened; NULL before partitions (0.3) */
+static Relation
+open_events(void)
+{
+	Oid			relid = get_relname_relid("events", get_namespace_oid("jimo", false));
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return NULL;
+	return table_open(relid, AccessShareLock);
+}
+
+/*
+ * missing[i]: no partition of jimo.events holds times[i] (yet).  All false
+ * before partitions (0.3).
+ */
+void
+jimo_partitions_missing(const TimestampTz *times, int n, bool *missing)
+{
+	Relation	rel = open_events();
+	int			i;
+
+	for (i = 0; i < n; i++)
+		missing[i] = rel != NULL &&
+			find_partition(RelationGetPartitionKey(rel),
+						   RelationGetPartitionDesc(rel, false), times[i]) < 0;
+	if (rel != NULL)
+		table_close(rel, AccessShareLock);
+}
+
+/*
+ * The months (sorted) to ask jimo.ensure_partitions() for: all those that
+ * exist (a no-op there, and it returns the horizon), and the missing ones up
+ * to what this transaction may still create; *left is set when some are
+ * left out.  Returns how many of months[] are kept, in place.
+ */
+static int
+within_budget(Datum *months, int m, bool *left)
+{
+	bool	   *missing = palloc(sizeof(bool) * Max(m, 1));
+	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(m, 1));
+	int			kept = 0;
+	int			i;
+
+	if (MyProc->lxid != new_months_lxid)
+	{
+		new_months_lxid = MyProc->lxid;
+		new_months = 0;
+	}
+	for (i = 0; i < m; i++)
+		times[i] = DatumGetTimestampTz(months[i]);
+	jimo_partitions_missing(times, m, missing);
+	*left = false;
+	for (i = 0; i < m; i++)
+	{
+		if (missing[i])
+		{
+			if (new_months >= JIMO_MAX_NEW_MONTHS)
+			{
+				*left = true;
+				continue;
+			}
+			new_months++;
+		}
+		months[kept++] = months[i];
+	}
+	pfree(missing);
+	pfree(times);
+	return kept;
+}
+
+/*
  * times[0 .. n-1]: the event times of a chunk (sorted in place).  Returns
  * the retention horizon, or DT_NOBEGIN when nothing was ever expired (or
  * the schema predates partitions: a new library runs against the old
- * schema until ALTER EXTENSION UPDATE).
+ * schema until ALTER EXTENSION UPDATE).  *deferred is set when some months
+ * were left uncreated (JIMO_MAX_NEW_MONTHS): jimo_partitions_missing() then
+ * tells which times have none.
  */
 TimestampTz
-jimo_partitions_prepare(TimestampTz *times, int n)
+jimo_partitions_prepare(TimestampTz *times, int n, bool *deferred)
 {
 	Datum	   *months;
 	Datum		arg;
@@ -160,6 +265,7 @@ jimo_partitions_prepare(TimestampTz *times, int n)
 	int			rc;
 	Oid			nsp = get_namespace_oid("jimo", false);
 
+	*deferred = false;
 	if (n == 0 || !OidIsValid(get_relname_relid("expired_months", nsp)))
 		return DT_NOBEGIN;
 	if (!callback_registered)
@@ -185,6 +291,14 @@ jimo_partitions_prepare(TimestampTz *times, int n)
 	{
 		pfree(months);
 		return known_horizon;
+	}
+
+	m = within_budget(months, m, deferred);
+	if (m == 0)
+	{
+		/* every month is one this transaction may not create: none exists */
+		pfree(months);
+		return cache_valid ? known_horizon : DT_NOBEGIN;
 	}
 
 	if (ensure_plan == NULL)
@@ -233,32 +347,19 @@ jimo_month_ref_cmp(const void *a, const void *b)
 bool
 jimo_events_partitions(const TimestampTz *times, int n, int *parts, Oid *relids)
 {
-	Oid			relid = get_relname_relid("events", get_namespace_oid("jimo", false));
-	Relation	rel;
+	Relation	rel = open_events();
 	PartitionKey key;
 	PartitionDesc desc;
 	int			i;
 
-	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+	if (rel == NULL)
 		return false;
-	rel = table_open(relid, AccessShareLock);
 	key = RelationGetPartitionKey(rel);
 	desc = RelationGetPartitionDesc(rel, false);
 	for (i = 0; i < n; i++)
 	{
-		Datum		value = TimestampTzGetDatum(times[i]);
-		bool		equal;
-		int			bound;
-		int			part = -1;
+		int			part = find_partition(key, desc, times[i]);
 
-		if (desc->boundinfo != NULL)
-		{
-			bound = partition_range_datum_bsearch(key->partsupfunc,
-												  key->partcollation,
-												  desc->boundinfo, 1, &value,
-												  &equal);
-			part = desc->boundinfo->indexes[bound + 1];
-		}
 		if (part < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

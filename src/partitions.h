@@ -24,7 +24,17 @@ typedef struct JimoMonthRef
 
 extern int	jimo_month_ref_cmp(const void *a, const void *b);
 
-extern TimestampTz jimo_partitions_prepare(TimestampTz *times, int n);
+/*
+ * New months one transaction may create (about 44 locks each, held until
+ * commit; see partitions.c): 64 take a third of PostgreSQL's default lock
+ * table.
+ */
+#define JIMO_MAX_NEW_MONTHS 64
+
+extern TimestampTz jimo_partitions_prepare(TimestampTz *times, int n,
+										   bool *deferred);
+extern void jimo_partitions_missing(const TimestampTz *times, int n,
+									bool *missing);
 extern bool jimo_events_partitions(const TimestampTz *times, int n,
 								   int *parts, Oid *relids);
 

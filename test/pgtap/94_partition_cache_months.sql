@@ -1,7 +1,9 @@
 -- A session remembers every month it has seen exist, however many: a
 -- backfill of ten years must not send each later call back to
 -- jimo.ensure_partitions() (0.3 remembered 64 months and forgot the newest).
--- Calls of jimo.ensure_partitions are counted with track_functions.
+-- Calls of jimo.ensure_partitions are counted with track_functions. The months
+-- are created ahead, in this transaction, by jimo.ensure_partitions() itself:
+-- ingest creates at most 64 new months per transaction (99_many_new_months).
 BEGIN;
 SET LOCAL client_min_messages = warning;
 SET LOCAL track_functions = 'pl';
@@ -20,6 +22,7 @@ FROM generate_series(0, 119) AS k;
 CREATE FUNCTION pg_temp.ensure_calls() RETURNS bigint LANGUAGE sql AS
 $$ SELECT coalesce(pg_stat_get_xact_function_calls('jimo.ensure_partitions(timestamptz[])'::regprocedure), 0) $$;
 
+SELECT jimo.ensure_partitions(ARRAY(SELECT timestamptz '2016-01-10 12:00Z' + k * interval '1 month' FROM ev));
 SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY(SELECT body FROM ev ORDER BY k)) WHERE status = 'stored'),
           120::bigint, '120 events of 120 months stored');
 -- creating the months invalidates what the session knew; the next call learns them again
