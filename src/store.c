@@ -70,34 +70,45 @@ digest_cmp(const void *key, const void *elem)
 	return memcmp(key, &((const JimoUnique *) elem)->digest, sizeof(JimoDigest));
 }
 
+/* where collect_id() records the rows a statement returns */
+typedef struct Collect
+{
+	JimoUnique *uniq;			/* the chunk's events, sorted by digest */
+	int			n;
+	bool		is_new;			/* rows of the INSERT, or of the update */
+} Collect;
+
+/* the event of the chunk whose digest is column 2 of a returned row */
+static JimoUnique *
+returned_event(TupleTableSlot *slot, JimoUnique *uniq, int n)
+{
+	bool		isnull;
+	bytea	   *digest = DatumGetByteaPP(slot_getattr(slot, 2, &isnull));
+	JimoUnique *u;
+
+	if (VARSIZE_ANY_EXHDR(digest) != sizeof(JimoDigest))
+		elog(ERROR, "jimo: unexpected digest length in jimo.events");
+	u = bsearch(VARDATA_ANY(digest), uniq, n, sizeof(JimoUnique), digest_cmp);
+	if (u == NULL)
+		elog(ERROR, "jimo: jimo.events returned a digest it was not given");
+	return u;
+}
+
 /*
- * Record the (id, digest) rows a statement returned; the redelivery update
+ * Record one (id, digest) row a statement returned; the redelivery update
  * also returns each event's first arrival, which the delivery rollup needs.
  */
 static void
-collect_ids(JimoUnique *uniq, int n, bool is_new)
+collect_id(TupleTableSlot *slot, void *arg)
 {
-	uint64		i;
+	Collect    *c = arg;
+	bool		isnull;
+	JimoUnique *u = returned_event(slot, c->uniq, c->n);
 
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		bytea	   *digest = DatumGetByteaPP(SPI_getbinval(tup, desc, 2, &isnull));
-		JimoUnique *u;
-
-		if (VARSIZE_ANY_EXHDR(digest) != sizeof(JimoDigest))
-			elog(ERROR, "jimo: unexpected digest length in jimo.events");
-		u = bsearch(VARDATA_ANY(digest), uniq, n, sizeof(JimoUnique), digest_cmp);
-		if (u == NULL)
-			elog(ERROR, "jimo: jimo.events returned a digest it was not given");
-		u->event_id = id;
-		u->is_new = is_new;
-		if (SPI_tuptable->tupdesc->natts >= 3)
-			u->first_received_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
-	}
+	u->event_id = DatumGetInt64(slot_getattr(slot, 1, &isnull));
+	u->is_new = c->is_new;
+	if (slot->tts_tupleDescriptor->natts >= 3)
+		u->first_received_at = DatumGetTimestampTz(slot_getattr(slot, 3, &isnull));
 }
 
 /*
@@ -170,8 +181,8 @@ prepare_redelivery(const char *table, bool with_key)
  * deadlock).  The digests travel as a materialized CTE, which Citus
  * evaluates once and sends to each shard; jimer_key in the join lets each
  * shard find its rows by its own key, and the event time still prunes each
- * lookup to one month.  Read through a CTE so that the rows returned are
- * the rows updated (see columns.c).
+ * lookup to one month.  The rows it returns are read as the INSERT's are
+ * (jimo_execute_returning(), columns.c).
  */
 static SPIPlanPtr
 prepare_distributed_redelivery(void)
@@ -181,14 +192,13 @@ prepare_distributed_redelivery(void)
 
 	return jimo_prepare_options(
 		"WITH l AS MATERIALIZED ("
-		" SELECT * FROM unnest($1, $2, $3, $4) AS u(digest, n, occurred_at, jimer_key)), "
-		"w AS (UPDATE jimo.events AS e "
+		" SELECT * FROM unnest($1, $2, $3, $4) AS u(digest, n, occurred_at, jimer_key)) "
+		"UPDATE jimo.events AS e "
 		"SET deliveries = e.deliveries + l.n, "
 		"last_received_at = GREATEST(e.last_received_at, now()) "
 		"FROM l WHERE e.jimer_key = l.jimer_key AND e.digest = l.digest "
 		"AND e.occurred_at = l.occurred_at "
-		"RETURNING e.id, e.digest, e.received_at) "
-		"SELECT * FROM w", 4, argtypes, 0);
+		"RETURNING e.id, e.digest, e.received_at", 4, argtypes, 0);
 }
 
 static SPIPlanPtr distributed_plan = NULL;
@@ -253,6 +263,8 @@ redeliver(SPIPlanPtr plan, bool with_key, const JimoMonthRef *r, int m,
 	Datum	   *times = palloc(sizeof(Datum) * m);
 	Datum	   *keys = palloc(sizeof(Datum) * m);
 	Datum		args[4];
+	Collect		c = {uniq, n, false};
+	uint64		nrows;
 	int			i;
 	int			rc;
 
@@ -273,11 +285,9 @@ redeliver(SPIPlanPtr plan, bool with_key, const JimoMonthRef *r, int m,
 	if (with_key)
 		args[3] = PointerGetDatum(construct_array(keys, m, UUIDOID, UUID_LEN, false,
 												  TYPALIGN_CHAR));
-	rc = SPI_execute_plan(plan, args, NULL, false, 0);
-	/* on Citus the update is read through a CTE: a SELECT */
-	if (rc != SPI_OK_UPDATE_RETURNING && rc != SPI_OK_SELECT)
+	rc = jimo_execute_returning(plan, args, collect_id, &c, &nrows);
+	if (rc != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
-	collect_ids(uniq, n, false);
 }
 
 /*
@@ -466,8 +476,11 @@ jimo_store_events(JimoUnique *uniq, int n)
 		values[10] = UUIDPGetDatum(jimo_jimer_key(ev));
 		jimo_rows_add(&rows, values, nulls);
 	}
-	jimo_rows_write(&rows);
-	collect_ids(uniq, n, true);
+	{
+		Collect		c = {uniq, n, true};
+
+		jimo_rows_write_returning(&rows, collect_id, &c);
+	}
 	count_redeliveries(uniq, n, months);
 	check_stored(uniq, n);
 }
