@@ -470,10 +470,10 @@ jimo_batch_parse(JimoItem *items, int n, bool raise_errors)
  * statement that writes several shards in parallel take a lock on every
  * shard it writes, held until commit, so that two such statements cannot
  * lock rows in different orders on different workers; but a chunk writes
- * jimo.events twice (new events, then redeliveries) and a dozen tables in
- * between, each time on another set of shards, and two concurrent chunks
- * took those locks in different orders and deadlocked (test/citus/run, the
- * receiver beside receive_batch).  Serializing the transactions here, on the
+ * a dozen tables, each time on another set of shards, and two concurrent
+ * chunks took those locks in different orders and deadlocked (0.5 in
+ * test/citus/run, the receiver beside receive_batch).  It also lets
+ * store.c count redeliveries by an upsert that no other session races.  Serializing the transactions here, on the
  * coordinator, orders them all; each statement still runs on every worker
  * at once.  The lock is transaction-scoped: it goes with the commit.
  */
