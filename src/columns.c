@@ -372,6 +372,7 @@ jimo_execute_returning(SPIPlanPtr plan, Datum *args, JimoRowFn fn, void *arg,
 	dest.pub.rStartup = rows_dest_startup;
 	dest.pub.rShutdown = rows_dest_shutdown;
 	dest.pub.rDestroy = rows_dest_destroy;
+	/* any kind but DestSPI, whose row count SPI checks */
 	dest.pub.mydest = DestNone;
 	dest.fn = fn;
 	dest.arg = arg;
