@@ -473,10 +473,11 @@ jimo_batch_parse(JimoItem *items, int n, bool raise_errors)
  * lock rows in different orders on different workers; but a chunk writes
  * a dozen tables, each time on another set of shards, and two concurrent
  * chunks took those locks in different orders and deadlocked (0.5 in
- * test/citus/run, the receiver beside receive_batch).  It also lets
- * store.c count redeliveries by an upsert that no other session races.  Serializing the transactions here, on the
- * coordinator, orders them all; each statement still runs on every worker
- * at once.  The lock is transaction-scoped: it goes with the commit.
+ * test/citus/run, the receiver beside receive_batch).  Serializing the
+ * transactions here, on the coordinator, orders them all; each statement
+ * still runs on every worker at once.  It also lets store.c count
+ * redeliveries by an upsert that no other session races.  The lock is
+ * transaction-scoped: it goes with the commit.
  */
 static void
 serialize_distributed_ingest(void)
