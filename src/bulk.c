@@ -211,8 +211,8 @@ unique_key_index(Relation rel)
  * NOTHING finds no conflict without the index).  A foreign table, which
  * keeps its rows elsewhere, is left to its server.
  */
-static void
-require_dedup_key(Relation rel)
+void
+jimo_require_dedup_key(Relation rel)
 {
 	AttrNumber	digest = get_attnum(RelationGetRelid(rel), "digest");
 	AttrNumber	jimer_key = get_attnum(RelationGetRelid(rel), "jimer_key");
@@ -418,7 +418,7 @@ write_months(void *arg)
 
 		for (i = start; i < w->m && w->ne[i].part == w->ne[start].part; i++)
 			w->idx[k++] = w->ne[i].index;
-		require_dedup_key(rel);
+		jimo_require_dedup_key(rel);
 		/* a plain table: not a foreign table, nor a month partitioned again */
 		all_ok = all_ok && rel->rd_rel->relkind == RELKIND_RELATION &&
 			plain_table(rel) && map_columns(RelationGetDescr(rel), map) &&

@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 
 /* How ON CONFLICT merges a column into an existing row */
 typedef enum JimoColumnRole
@@ -68,11 +69,17 @@ typedef struct JimoRows
 	bool	  **nulls;
 } JimoRows;
 
+/* called with each row a statement returns */
+typedef void (*JimoRowFn) (TupleTableSlot *slot, void *arg);
+
 extern SPIPlanPtr jimo_prepare(const char *sql, int nargs, Oid *argtypes);
 extern SPIPlanPtr jimo_prepare_options(const char *sql, int nargs, Oid *argtypes,
 									   int options);
 extern void jimo_rows_init(JimoRows *rows, JimoTable *table, int capacity);
 extern void jimo_rows_add(JimoRows *rows, const Datum *values, const bool *nulls);
 extern int	jimo_rows_write(JimoRows *rows);
+extern int	jimo_rows_write_returning(JimoRows *rows, JimoRowFn fn, void *arg);
+extern int	jimo_execute_returning(SPIPlanPtr plan, Datum *args, JimoRowFn fn,
+								   void *arg, uint64 *nrows);
 
 #endif							/* JIMO_COLUMNS_H */

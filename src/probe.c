@@ -47,21 +47,38 @@ jimo_prepare_probe(const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * Run it.  The settings are saved and restored as a function's SET clause
- * does (a GUC nest level); on an error, the abort of the (sub)transaction
- * restores them.
+ * Put the settings in force, saved and restored as a function's SET clause
+ * does (a GUC nest level), for statements run by other means than
+ * jimo_execute_probe() (columns.c's jimo_execute_returning()); on an error,
+ * the abort of the (sub)transaction restores them.  Returns the level to
+ * give jimo_probe_end().
  */
 int
-jimo_execute_probe(SPIPlanPtr plan, Datum *args)
+jimo_probe_begin(void)
 {
 	int			nestlevel = NewGUCNestLevel();
-	int			rc;
 	size_t		i;
 
 	for (i = 0; i < lengthof(probe_settings); i++)
 		(void) set_config_option(probe_settings[i], "off", PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	rc = SPI_execute_plan(plan, args, NULL, false, 0);
+	return nestlevel;
+}
+
+/* take the settings back */
+void
+jimo_probe_end(int nestlevel)
+{
 	AtEOXact_GUC(true, nestlevel);
+}
+
+/* run a lookup prepared by jimo_prepare_probe() */
+int
+jimo_execute_probe(SPIPlanPtr plan, Datum *args)
+{
+	int			nestlevel = jimo_probe_begin();
+	int			rc = SPI_execute_plan(plan, args, NULL, false, 0);
+
+	jimo_probe_end(nestlevel);
 	return rc;
 }

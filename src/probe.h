@@ -12,5 +12,7 @@
 
 extern SPIPlanPtr jimo_prepare_probe(const char *sql, int nargs, Oid *argtypes);
 extern int	jimo_execute_probe(SPIPlanPtr plan, Datum *args);
+extern int	jimo_probe_begin(void);
+extern void jimo_probe_end(int nestlevel);
 
 #endif							/* JIMO_PROBE_H */

@@ -3,17 +3,22 @@
  *	  Write distinct events and rejected bodies, and learn which were new.
  *
  * On one node, a chunk's new events are written by bulk.c, without a
- * statement; elsewhere (Citus, a schema before 0.4, a jimo.events with an
- * insert trigger ...) or after a lost race, by one INSERT statement that
- * skips digests already present.  The rest are redeliveries and get their
- * counter bumped by an UPDATE, after the inserts.  Rows go in digest order
- * so that two sessions storing overlapping chunks wait for each other in
- * the same order and cannot deadlock.
+ * statement; elsewhere (a schema before 0.4, a jimo.events with an insert
+ * trigger ...) or after a lost race, by one INSERT statement that skips
+ * digests already present.  The rest are redeliveries and get their counter
+ * bumped by an UPDATE, after the inserts.  Rows go in digest order so that
+ * two sessions storing overlapping chunks wait for each other in the same
+ * order and cannot deadlock.  On Citus, one upsert per month does both
+ * (store_distributed()).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -77,34 +82,45 @@ digest_cmp(const void *key, const void *elem)
 	return memcmp(key, &((const JimoUnique *) elem)->digest, sizeof(JimoDigest));
 }
 
+/* where collect_id() records the rows a statement returns */
+typedef struct Collect
+{
+	JimoUnique *uniq;			/* the chunk's events, sorted by digest */
+	int			n;
+	bool		is_new;			/* rows of the INSERT, or of the update */
+} Collect;
+
+/* the event of the chunk whose digest is column 2 of a returned row */
+static JimoUnique *
+returned_event(TupleTableSlot *slot, JimoUnique *uniq, int n)
+{
+	bool		isnull;
+	bytea	   *digest = DatumGetByteaPP(slot_getattr(slot, 2, &isnull));
+	JimoUnique *u;
+
+	if (VARSIZE_ANY_EXHDR(digest) != sizeof(JimoDigest))
+		elog(ERROR, "jimo: unexpected digest length in jimo.events");
+	u = bsearch(VARDATA_ANY(digest), uniq, n, sizeof(JimoUnique), digest_cmp);
+	if (u == NULL)
+		elog(ERROR, "jimo: jimo.events returned a digest it was not given");
+	return u;
+}
+
 /*
- * Record the (id, digest) rows a statement returned; the redelivery update
+ * Record one (id, digest) row a statement returned; the redelivery update
  * also returns each event's first arrival, which the delivery rollup needs.
  */
 static void
-collect_ids(JimoUnique *uniq, int n, bool is_new)
+collect_id(TupleTableSlot *slot, void *arg)
 {
-	uint64		i;
+	Collect    *c = arg;
+	bool		isnull;
+	JimoUnique *u = returned_event(slot, c->uniq, c->n);
 
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		bytea	   *digest = DatumGetByteaPP(SPI_getbinval(tup, desc, 2, &isnull));
-		JimoUnique *u;
-
-		if (VARSIZE_ANY_EXHDR(digest) != sizeof(JimoDigest))
-			elog(ERROR, "jimo: unexpected digest length in jimo.events");
-		u = bsearch(VARDATA_ANY(digest), uniq, n, sizeof(JimoUnique), digest_cmp);
-		if (u == NULL)
-			elog(ERROR, "jimo: jimo.events returned a digest it was not given");
-		u->event_id = id;
-		u->is_new = is_new;
-		if (SPI_tuptable->tupdesc->natts >= 3)
-			u->first_received_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
-	}
+	u->event_id = DatumGetInt64(slot_getattr(slot, 1, &isnull));
+	u->is_new = c->is_new;
+	if (slot->tts_tupleDescriptor->natts >= 3)
+		u->first_received_at = DatumGetTimestampTz(slot_getattr(slot, 3, &isnull));
 }
 
 /*
@@ -168,39 +184,6 @@ prepare_redelivery(const char *table, bool with_key)
 	return jimo_prepare_probe(sql, with_key ? 4 : 3, argtypes);
 }
 
-/*
- * The redelivery update on Citus.  A lock taken ahead by a subquery with FOR
- * NO KEY UPDATE cannot be run over a distributed table, so the UPDATE locks
- * the rows itself, shard by shard, each shard in its own order; a deadlock
- * between two sessions on two shards is one Citus' distributed deadlock
- * detector ends by cancelling one of them (the caller retries, as after any
- * deadlock).  The digests travel as a materialized CTE, which Citus
- * evaluates once and sends to each shard; jimer_key in the join lets each
- * shard find its rows by its own key, and the event time still prunes each
- * lookup to one month.  Read through a CTE so that the rows returned are
- * the rows updated (see columns.c).
- */
-static SPIPlanPtr
-prepare_distributed_redelivery(void)
-{
-	Oid			argtypes[4] = {BYTEAARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
-	UUIDARRAYOID};
-
-	return jimo_prepare_options(
-		"WITH l AS MATERIALIZED ("
-		" SELECT * FROM unnest($1, $2, $3, $4) AS u(digest, n, occurred_at, jimer_key)), "
-		"w AS (UPDATE jimo.events AS e "
-		"SET deliveries = e.deliveries + l.n, "
-		"last_received_at = GREATEST(e.last_received_at, now()) "
-		"FROM l WHERE e.jimer_key = l.jimer_key AND e.digest = l.digest "
-		"AND e.occurred_at = l.occurred_at "
-		"RETURNING e.id, e.digest, e.received_at) "
-		"SELECT * FROM w", 4, argtypes, 0);
-}
-
-static SPIPlanPtr distributed_plan = NULL;
-static uint32 distributed_generation = 0;
-
 /* the plan for one partition, prepared on first use and kept */
 typedef struct PartitionPlan
 {
@@ -252,14 +235,17 @@ partition_redelivery_plan(Oid relid, bool with_key)
  * ids.
  */
 static void
-redeliver(SPIPlanPtr plan, bool with_key, bool probe, const JimoMonthRef *r,
-		  int m, JimoUnique *uniq, int n)
+redeliver(SPIPlanPtr plan, bool with_key, const JimoMonthRef *r, int m,
+		  JimoUnique *uniq, int n)
 {
 	Datum	   *digests = palloc(sizeof(Datum) * m);
 	Datum	   *counts = palloc(sizeof(Datum) * m);
 	Datum	   *times = palloc(sizeof(Datum) * m);
 	Datum	   *keys = palloc(sizeof(Datum) * m);
 	Datum		args[4];
+	Collect		c = {uniq, n, false};
+	uint64		nrows;
+	int			level;
 	int			i;
 	int			rc;
 
@@ -280,11 +266,11 @@ redeliver(SPIPlanPtr plan, bool with_key, bool probe, const JimoMonthRef *r,
 	if (with_key)
 		args[3] = PointerGetDatum(construct_array(keys, m, UUIDOID, UUID_LEN, false,
 												  TYPALIGN_CHAR));
-	rc = probe ? jimo_execute_probe(plan, args) : SPI_execute_plan(plan, args, NULL, false, 0);
-	/* on Citus the update is read through a CTE: a SELECT */
-	if (rc != SPI_OK_UPDATE_RETURNING && rc != SPI_OK_SELECT)
+	level = jimo_probe_begin();
+	rc = jimo_execute_returning(plan, args, collect_id, &c, &nrows);
+	jimo_probe_end(level);
+	if (rc != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "jimo: redelivery update failed: %s", SPI_result_code_string(rc));
-	collect_ids(uniq, n, false);
 }
 
 /*
@@ -319,21 +305,6 @@ count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
 	if (m == 0)
 		return;
 
-	/* on Citus: one statement over the distributed table (see above) */
-	if (layout->distributed)
-	{
-		if (distributed_plan != NULL && distributed_generation != layout->generation)
-		{
-			SPI_freeplan(distributed_plan);
-			distributed_plan = NULL;
-		}
-		if (distributed_plan == NULL)
-			distributed_plan = prepare_distributed_redelivery();
-		distributed_generation = layout->generation;
-		redeliver(distributed_plan, true, false, r, m, uniq, n);
-		return;
-	}
-
 	/* a schema from before 0.3: jimo.events is one table */
 	if (months == NULL)
 	{
@@ -345,7 +316,7 @@ count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
 		if (redelivery_plan == NULL)
 			redelivery_plan = prepare_redelivery("jimo.events", layout->jimer_key);
 		redelivery_plan_key = layout->jimer_key;
-		redeliver(redelivery_plan, layout->jimer_key, true, r, m, uniq, n);
+		redeliver(redelivery_plan, layout->jimer_key, r, m, uniq, n);
 		return;
 	}
 
@@ -354,7 +325,194 @@ count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
 		for (i = start; i < m && r[i].part == r[start].part; i++)
 			;
 		redeliver(partition_redelivery_plan(r[start].relid, layout->jimer_key),
-				  layout->jimer_key, true, r + start, i - start, uniq, n);
+				  layout->jimer_key, r + start, i - start, uniq, n);
+	}
+}
+
+/*
+ * On Citus, one statement per month stores a chunk's new events and counts
+ * its redeliveries: an upsert into the month, whose unique key (digest,
+ * jimer_key) is the arbiter, that returns every event's row.  Each event is
+ * offered an id taken ahead from jimo.events' identity sequence, on the
+ * coordinator as before; the row returned with that id is the event just
+ * stored, a row with another id the event stored earlier, now redelivered,
+ * with its first arrival.  An id offered to a redelivery is skipped, as the
+ * sequence skipped it before (its default was taken for every row sent).
+ *
+ * 0.5 ran two statements, an INSERT ... ON CONFLICT DO NOTHING over
+ * jimo.events, then an UPDATE of the redeliveries, and Citus ran the UPDATE
+ * on every shard, each sent every redelivery (a CTE broadcast as an
+ * intermediate result); here each row goes to its own shard, once.  The
+ * month is named, as one node's redelivery update names it, because only a
+ * month has the unique key an ON CONFLICT DO UPDATE needs: jimo.events
+ * cannot, its key would have to hold the partition key.  The update sets
+ * what the redelivery update set: one more delivery per copy in the chunk,
+ * the latest arrival (the time of the row offered, now(): Citus refuses
+ * functions that are not immutable in DO UPDATE SET).  Ingest on Citus is
+ * one transaction at a time (batch.c), so no other session races for the
+ * rows; a month without its unique key is refused, as on one node (bulk.c).
+ */
+typedef struct UpsertPlan
+{
+	Oid			relid;			/* hash key */
+	SPIPlanPtr	plan;
+	uint32		generation;		/* the layout (layout.h) it was prepared for */
+} UpsertPlan;
+
+static HTAB *upsert_plans = NULL;
+
+static SPIPlanPtr
+month_upsert_plan(Oid relid)
+{
+	const JimoLayout *layout = jimo_layout();
+	Oid			argtypes[12] = {INT8ARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, UUIDARRAYOID,
+	UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, JSONBARRAYOID, UUIDARRAYOID};
+	UpsertPlan *up;
+	bool		found;
+
+	if (upsert_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(UpsertPlan);
+		ctl.hcxt = TopMemoryContext;
+		upsert_plans = hash_create("jimo month upsert plans", 64, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	up = hash_search(upsert_plans, &relid, HASH_ENTER, &found);
+	if (!found)
+		up->plan = NULL;
+	if (up->plan != NULL && up->generation != layout->generation)
+	{
+		SPI_freeplan(up->plan);
+		up->plan = NULL;
+	}
+	if (up->plan == NULL)
+	{
+		/* an error here leaves plan NULL, to be prepared on the next call */
+		up->plan = jimo_prepare(psprintf(
+			"INSERT INTO %s AS t (id, digest, name, version, occurred_at, "
+			"received_at, last_received_at, deliveries, experience_uid, jimer_uid, "
+			"user_uid, project_uid, payload, jimer_key) OVERRIDING SYSTEM VALUE "
+			"SELECT u.id, u.digest, u.name, u.version, u.occurred_at, now(), now(), "
+			"u.deliveries, u.experience_uid, u.jimer_uid, u.user_uid, u.project_uid, "
+			"u.payload, u.jimer_key "
+			"FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+			"AS u(id, digest, name, version, occurred_at, deliveries, experience_uid, "
+			"jimer_uid, user_uid, project_uid, payload, jimer_key) "
+			"ON CONFLICT (digest, jimer_key) DO UPDATE "
+			"SET deliveries = t.deliveries + excluded.deliveries, "
+			"last_received_at = GREATEST(t.last_received_at, excluded.last_received_at) "
+			"RETURNING t.id, t.digest, t.received_at",
+			quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									   get_rel_name(relid))),
+			12, argtypes);
+		up->generation = layout->generation;
+	}
+	return up->plan;
+}
+
+/* where collect_upserted() records the rows an upsert returns */
+typedef struct Upserted
+{
+	JimoUnique *uniq;			/* the chunk's events, sorted by digest */
+	int			n;
+	const int64 *offered;		/* offered[i]: the id offered to uniq[i] */
+} Upserted;
+
+static void
+collect_upserted(TupleTableSlot *slot, void *arg)
+{
+	Upserted   *c = arg;
+	bool		isnull;
+	JimoUnique *u = returned_event(slot, c->uniq, c->n);
+
+	u->event_id = DatumGetInt64(slot_getattr(slot, 1, &isnull));
+	u->is_new = u->event_id == c->offered[u - c->uniq];
+	if (!u->is_new)
+		u->first_received_at = DatumGetTimestampTz(slot_getattr(slot, 3, &isnull));
+}
+
+/* a one-dimensional array of m values, NULL where nulls[i] */
+static Datum
+array_of(Datum *values, bool *nulls, int m, Oid type)
+{
+	int			dims[1] = {m};
+	int			lbs[1] = {1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type,
+											  typlen, typbyval, typalign));
+}
+
+/* store the chunk on Citus, month by month (months: see chunk_months()) */
+static void
+store_distributed(JimoUnique *uniq, int n, const JimoMonthRef *months)
+{
+	static const Oid types[12] = {INT8OID, BYTEAOID, TEXTOID, TEXTOID,
+		TIMESTAMPTZOID, INT4OID, UUIDOID, UUIDOID, UUIDOID, UUIDOID, JSONBOID,
+	UUIDOID};
+	Oid			parent = get_relname_relid("events", get_namespace_oid("jimo", false));
+	Oid			seqid = getIdentitySequence(parent, get_attnum(parent, "id"), false);
+	int64	   *offered = palloc(sizeof(int64) * n);
+	Datum	   *values[12];
+	bool	   *nulls[12];
+	Upserted	c = {uniq, n, offered};
+	int			start;
+	int			i;
+	int			k;
+
+	for (k = 0; k < 12; k++)
+	{
+		values[k] = palloc(sizeof(Datum) * n);
+		nulls[k] = palloc0(sizeof(bool) * n);
+	}
+	for (start = 0; start < n; start = i)
+	{
+		Relation	rel = table_open(months[start].relid, RowExclusiveLock);
+		Datum		args[12];
+		uint64		nrows;
+		int			m = 0;
+		int			rc;
+
+		jimo_require_dedup_key(rel);
+		table_close(rel, NoLock);
+		for (i = start; i < n && months[i].part == months[start].part; i++, m++)
+		{
+			int			index = months[i].index;
+			JimoUnique *u = &uniq[index];
+			JimoEvent  *ev = u->item->ev;
+
+			offered[index] = nextval_internal(seqid, false);
+			values[0][m] = Int64GetDatum(offered[index]);
+			values[1][m] = jimo_digest_datum(&ev->digest);
+			values[2][m] = CStringGetTextDatum(ev->name);
+			values[3][m] = ev->version ? CStringGetTextDatum(ev->version) : (Datum) 0;
+			nulls[3][m] = ev->version == NULL;
+			values[4][m] = TimestampTzGetDatum(ev->occurred_at);
+			values[5][m] = Int32GetDatum(u->deliveries);
+			values[6][m] = UUIDPGetDatum(&ev->uid[JENT_EXPERIENCE]);
+			nulls[6][m] = !ev->has[JENT_EXPERIENCE];
+			values[7][m] = UUIDPGetDatum(&ev->uid[JENT_JIMER]);
+			nulls[7][m] = !ev->has[JENT_JIMER];
+			values[8][m] = UUIDPGetDatum(&ev->uid[JENT_USER]);
+			nulls[8][m] = !ev->has[JENT_USER];
+			values[9][m] = UUIDPGetDatum(&ev->uid[JENT_PROJECT]);
+			nulls[9][m] = !ev->has[JENT_PROJECT];
+			values[10][m] = JsonbPGetDatum(ev->payload);
+			values[11][m] = UUIDPGetDatum(jimo_jimer_key(ev));
+		}
+		for (k = 0; k < 12; k++)
+			args[k] = array_of(values[k], nulls[k], m, types[k]);
+		rc = jimo_execute_returning(month_upsert_plan(months[start].relid), args,
+									collect_upserted, &c, &nrows);
+		if (rc != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "jimo: storing events failed: %s", SPI_result_code_string(rc));
 	}
 }
 
@@ -364,8 +522,9 @@ count_redeliveries(JimoUnique *uniq, int n, const JimoMonthRef *months)
  * bulk write (bulk.c), the INSERT statement and the redelivery update all
  * follow it, so that sessions wait for each other's index entries and rows
  * in one order: with the statement in digest order alone, across months,
- * three sessions deadlocked in the retry-storm test.  NULL where jimo.events
- * has no months here (Citus, a schema before 0.3): digest order then.  The
+ * three sessions deadlocked in the retry-storm test.  On Citus the months
+ * tell which month each upsert writes (store_distributed()).  NULL where
+ * jimo.events has no months (a schema before 0.3): digest order then.  The
  * months are looked up once per chunk.
  */
 static JimoMonthRef *
@@ -377,7 +536,7 @@ chunk_months(JimoUnique *uniq, int n)
 	JimoMonthRef *months;
 	int			i;
 
-	if (n == 0 || jimo_layout()->distributed)
+	if (n == 0)
 		return NULL;
 	times = palloc(sizeof(TimestampTz) * n);
 	parts = palloc(sizeof(int) * n);
@@ -450,6 +609,17 @@ jimo_store_events(JimoUnique *uniq, int n)
 	 * the others are redeliveries.  Where it does not apply, or loses a
 	 * race to a concurrent session, the statement below writes them.
 	 */
+	/* on Citus: an upsert per month (see store_distributed()) */
+	if (jimo_layout()->distributed)
+	{
+		if (months == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("jimo: jimo.events is distributed but has no months")));
+		store_distributed(uniq, n, months);
+		check_stored(uniq, n);
+		return;
+	}
 	if (months != NULL && jimo_bulk_store_new(uniq, n, months))
 	{
 		count_redeliveries(uniq, n, months);
@@ -487,8 +657,11 @@ jimo_store_events(JimoUnique *uniq, int n)
 		values[10] = UUIDPGetDatum(jimo_jimer_key(ev));
 		jimo_rows_add(&rows, values, nulls);
 	}
-	jimo_rows_write(&rows);
-	collect_ids(uniq, n, true);
+	{
+		Collect		c = {uniq, n, true};
+
+		jimo_rows_write_returning(&rows, collect_id, &c);
+	}
 	count_redeliveries(uniq, n, months);
 	check_stored(uniq, n);
 }
