@@ -385,6 +385,21 @@ jimo_execute_returning(SPIPlanPtr plan, Datum *args, JimoRowFn fn, void *arg,
 	return rc;
 }
 
+/* a one-dimensional array of n values of a type, NULL where nulls[i] */
+Datum
+jimo_array(Datum *values, bool *nulls, int n, Oid type)
+{
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type,
+											  typlen, typbyval, typalign));
+}
+
 /*
  * Write the gathered rows with one statement.  Must be called inside an SPI
  * connection.  Returns the number of rows processed.
@@ -404,8 +419,6 @@ jimo_rows_write_returning(JimoRows *rows, JimoRowFn fn, void *arg)
 {
 	JimoTable  *table = rows->table;
 	Datum	   *args;
-	int			dims[1];
-	int			lbs[1] = {1};
 	int			i;
 	int			rc;
 	int			nargs = 0;
@@ -421,22 +434,12 @@ jimo_rows_write_returning(JimoRows *rows, JimoRowFn fn, void *arg)
 		prepare_plan(table);
 
 	args = palloc(sizeof(Datum) * table->ncols);
-	dims[0] = rows->nrows;
 	for (i = 0; i < table->ncols; i++)
 	{
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-
 		if (COLUMN_ABSENT(table, i))
 			continue;
-		get_typlenbyvalalign(table->cols[i].type, &typlen, &typbyval, &typalign);
-		args[nargs++] = PointerGetDatum(construct_md_array(rows->values[i],
-													 rows->nulls[i],
-													 1, dims, lbs,
-													 table->cols[i].type,
-													 typlen, typbyval,
-													 typalign));
+		args[nargs++] = jimo_array(rows->values[i], rows->nulls[i], rows->nrows,
+								   table->cols[i].type);
 	}
 	if (fn != NULL)
 	{

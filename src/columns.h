@@ -78,6 +78,7 @@ extern SPIPlanPtr jimo_prepare_options(const char *sql, int nargs, Oid *argtypes
 extern void jimo_rows_init(JimoRows *rows, JimoTable *table, int capacity);
 extern void jimo_rows_add(JimoRows *rows, const Datum *values, const bool *nulls);
 extern int	jimo_rows_write(JimoRows *rows);
+extern Datum jimo_array(Datum *values, bool *nulls, int n, Oid type);
 extern int	jimo_rows_write_returning(JimoRows *rows, JimoRowFn fn, void *arg);
 extern int	jimo_execute_returning(SPIPlanPtr plan, Datum *args, JimoRowFn fn,
 								   void *arg, uint64 *nrows);

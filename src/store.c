@@ -435,21 +435,6 @@ collect_upserted(TupleTableSlot *slot, void *arg)
 		u->first_received_at = DatumGetTimestampTz(slot_getattr(slot, 3, &isnull));
 }
 
-/* a one-dimensional array of m values, NULL where nulls[i] */
-static Datum
-array_of(Datum *values, bool *nulls, int m, Oid type)
-{
-	int			dims[1] = {m};
-	int			lbs[1] = {1};
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type,
-											  typlen, typbyval, typalign));
-}
-
 /* store the chunk on Citus, month by month (months: see chunk_months()) */
 static void
 store_distributed(JimoUnique *uniq, int n, const JimoMonthRef *months)
@@ -508,7 +493,7 @@ store_distributed(JimoUnique *uniq, int n, const JimoMonthRef *months)
 			values[11][m] = UUIDPGetDatum(jimo_jimer_key(ev));
 		}
 		for (k = 0; k < 12; k++)
-			args[k] = array_of(values[k], nulls[k], m, types[k]);
+			args[k] = jimo_array(values[k], nulls[k], m, types[k]);
 		rc = jimo_execute_returning(month_upsert_plan(months[start].relid), args,
 									collect_upserted, &c, &nrows);
 		if (rc != SPI_OK_INSERT_RETURNING)
