@@ -32,6 +32,8 @@
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/toast_compression.h"
+#include "access/toast_internals.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
@@ -53,6 +55,12 @@
 
 /* rows per table_multi_insert, as COPY buffers them */
 #define BULK_ROWS 1000
+
+/*
+ * Payloads from this size up are compressed inline (see compressed_payload);
+ * below it lz4 saves nothing worth its time.
+ */
+#define COMPRESS_MIN_BYTES 256
 
 /*
  * Which value each column of a month gets; a month is mapped by column
@@ -289,6 +297,26 @@ drop_stored(Relation rel, Oid indexoid, const JimoUnique *uniq, int *idx, int m)
 }
 
 /*
+ * The payload compressed with the month's compression method for it, or 0
+ * when it stays as it is.  PostgreSQL compresses a value only once its row
+ * passes TOAST_TUPLE_THRESHOLD (about 2 kB), and a Jimo payload is mostly
+ * under 1 kB, so without this it is stored uncompressed whatever the column
+ * says.  An inline compressed value is what the toaster itself writes for a
+ * larger row: every reader decompresses it transparently.  Only a method
+ * set on the column (lz4 as installed) is used; with the column at its
+ * default, payloads are stored as COPY would store them.
+ */
+static Datum
+compressed_payload(Datum payload, char cmethod)
+{
+	if (!CompressionMethodIsValid(cmethod) ||
+		VARATT_IS_EXTENDED(DatumGetPointer(payload)) ||
+		VARSIZE(DatumGetPointer(payload)) < COMPRESS_MIN_BYTES)
+		return (Datum) 0;
+	return toast_compress_datum(payload, cmethod);
+}
+
+/*
  * Insert uniq[idx[0 .. m-1]] into one month, in that (digest) order: the
  * order in which two sessions inserting the same events wait for each
  * other's index entries, the same as the statement's.
@@ -304,9 +332,19 @@ insert_month(Relation rel, const int *map, JimoUnique *uniq, const int *idx,
 	CommandId	cid = GetCurrentCommandId(true);
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	TupleTableSlot *slots[BULK_ROWS];
+	Datum		packed[BULK_ROWS];
 	int			nslots = Min(m, BULK_ROWS);
+	int			payload_att = -1;
+	char		cmethod = InvalidCompressionMethod;
 	int			start;
 	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (map[i] == EC_PAYLOAD)
+		{
+			payload_att = i;
+			cmethod = TupleDescAttr(desc, i)->attcompression;
+		}
 
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
@@ -333,6 +371,10 @@ insert_month(Relation rel, const int *map, JimoUnique *uniq, const int *idx,
 				slot->tts_values[a] = map[a] < 0 ? (Datum) 0 : v[map[a]];
 				slot->tts_isnull[a] = map[a] < 0 ? true : isnull[map[a]];
 			}
+			packed[i] = payload_att < 0 ? (Datum) 0 :
+				compressed_payload(v[EC_PAYLOAD], cmethod);
+			if (packed[i] != (Datum) 0)
+				slot->tts_values[payload_att] = packed[i];
 			ExecStoreVirtualTuple(slot);
 		}
 		table_multi_insert(rel, slots, k, cid, 0, bistate);
@@ -344,6 +386,9 @@ insert_month(Relation rel, const int *map, JimoUnique *uniq, const int *idx,
 			list_free(recheck);
 			ResetPerTupleExprContext(estate);
 			uniq[idx[start + i]].is_new = true;
+			/* the row holds its own copy now */
+			if (packed[i] != (Datum) 0)
+				pfree(DatumGetPointer(packed[i]));
 		}
 	}
 

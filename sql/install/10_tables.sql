@@ -32,6 +32,19 @@ CREATE TABLE jimo.events (
 -- Only the keys are indexed: each index on this append-mostly table costs
 -- ingest throughput, and the views read journeys and facts instead.  Add
 -- indexes for your own ad-hoc queries (see README.md).
+-- Payloads are compressed with lz4 as they are written (src/bulk.c): a Jimo
+-- payload is mostly under 1 kB, and PostgreSQL compresses a value only in a
+-- row above about 2 kB, so without this none would be.  Months inherit the
+-- setting (INCLUDING COMPRESSION); SET COMPRESSION default turns it off for
+-- the months created afterwards.  A PostgreSQL built without lz4 keeps
+-- payloads uncompressed.
+DO $$
+BEGIN
+    ALTER TABLE jimo.events ALTER COLUMN payload SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+    RAISE NOTICE 'jimo_webhooks: this PostgreSQL has no lz4, payloads are stored uncompressed';
+END
+$$;
 
 COMMENT ON TABLE jimo.events IS 'One row per distinct Jimo event (deduplicated on the SHA-256 of the canonical jsonb payload); redeliveries only bump deliveries. Partitioned by month of event time (UTC): see jimo.partitions and jimo.expire()';
 COMMENT ON COLUMN jimo.events.id IS 'Surrogate id, in order of first arrival';
