@@ -150,11 +150,19 @@ COMMENT ON FUNCTION jimo.rebuild_delivery_rollup() IS
 -- these indexes instead of a read of every journey. They hold only
 -- first_started_at and first_completed_at, which a journey sets once and
 -- rarely moves, so most journey updates stay HOT and touch none of them.
+-- Only journeys in a cohort (started, or completed without a start) are in
+-- them (0.7): those only seen, liked or commented (banners, hints, posts)
+-- were most of their entries, written at ingest and read by nobody. A filter
+-- on the cohort's day, week or month implies the predicate (the expression
+-- is strict in it), so it still reads a range of these.
 -------------------------------------------------------------------------------
 
 CREATE INDEX journeys_first_day_idx ON jimo.journeys
-    (experience_uid, ((coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date));
+    (experience_uid, ((coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date))
+    WHERE coalesce(first_started_at, first_completed_at) IS NOT NULL;
 CREATE INDEX journeys_first_week_idx ON jimo.journeys
-    (experience_uid, (date_trunc('week', coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date));
+    (experience_uid, (date_trunc('week', coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date))
+    WHERE coalesce(first_started_at, first_completed_at) IS NOT NULL;
 CREATE INDEX journeys_first_month_idx ON jimo.journeys
-    (experience_uid, (date_trunc('month', coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date));
+    (experience_uid, (date_trunc('month', coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date))
+    WHERE coalesce(first_started_at, first_completed_at) IS NOT NULL;

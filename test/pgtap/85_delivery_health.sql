@@ -12,7 +12,7 @@ SET LOCAL timezone = 'America/Los_Angeles';  -- UTC days whatever the session's 
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(21);
+SELECT plan(22);
 
 -- 1500 events: most of 2025 (lags of months: hour buckets), some within the
 -- last two hours (second buckets), some within the last day (minute
@@ -171,6 +171,13 @@ SELECT matches(pg_temp.plan($$SELECT * FROM jimo.tour_funnel_daily WHERE day >= 
 SELECT matches(pg_temp.plan($$SELECT * FROM jimo.funnel_cohorts WHERE grain = 'week' AND cohort_start >= '2025-03-10' AND cohort_start < '2025-04-07'$$),
                '(?s)Index (Only )?Scan using journeys_first_week_idx on journeys[^\n]*\n\s+Index Cond: \(\(experience_uid = [^\n]*date_trunc\(''week''',
                'funnel_cohorts WHERE grain = ''week'' AND cohort_start ...: an index range of jimo.journeys per experience');
+-- (0.7) the three cohort indexes hold only journeys in a cohort: a banner's
+-- or hint's seen-only journey has no first start nor completion to index
+SELECT is((SELECT count(*)::int FROM pg_index
+            WHERE indrelid = 'jimo.journeys'::regclass
+              AND indexrelid::regclass::text ~ '^jimo\.journeys_first_(day|week|month)_idx$'
+              AND pg_get_expr(indpred, indrelid) = '(COALESCE(first_started_at, first_completed_at) IS NOT NULL)'),
+          3, 'the day, week and month cohort indexes leave out journeys without a start or completion');
 SELECT doesnt_match(pg_temp.plan($$SELECT * FROM jimo.delivery_health$$),
                     'on (events|rejected)\M', 'delivery_health reads neither jimo.events nor jimo.rejected');
 
