@@ -28,7 +28,8 @@ OBJS = \
 	src/rollups.o \
 	src/steps.o \
 	src/store.o \
-	src/subxact.o
+	src/subxact.o \
+	src/tags.o
 
 # The install script of the current version is assembled from one file per
 # concern under sql/install.  Released versions are frozen: a database created
