@@ -160,8 +160,10 @@ FROM (
         sum(t.answers)::bigint AS answers,
         sum(t.numeric_answers)::bigint AS numeric_answers,
         bool_and(t.all_scores) AS all_scores,
-        min(t.scale_min_seen) AS scale_min_seen,
-        max(t.scale_max_seen) AS scale_max_seen,
+        -- equal numbers sent as 5 and 5.0: the shortest form, whichever
+        -- of them was read first
+        trim_scale(min(t.scale_min_seen)) AS scale_min_seen,
+        trim_scale(max(t.scale_max_seen)) AS scale_max_seen,
         bool_or(t.with_choices) AS with_choices
     FROM (
         SELECT
@@ -190,8 +192,8 @@ COMMENT ON COLUMN jimo.survey_step_scales.step_type IS 'The step''s type as sent
 COMMENT ON COLUMN jimo.survey_step_scales.nps_typed IS 'True when some answer''s step type says NPS';
 COMMENT ON COLUMN jimo.survey_step_scales.answers IS 'Answers to the step';
 COMMENT ON COLUMN jimo.survey_step_scales.numeric_answers IS 'Answers that are numbers';
-COMMENT ON COLUMN jimo.survey_step_scales.scale_min_seen IS 'Lowest numeric answer seen (the scale itself is not sent by Jimo)';
-COMMENT ON COLUMN jimo.survey_step_scales.scale_max_seen IS 'Highest numeric answer seen';
+COMMENT ON COLUMN jimo.survey_step_scales.scale_min_seen IS 'Lowest numeric answer seen (the scale itself is not sent by Jimo), in its shortest form (5.0 shows as 5)';
+COMMENT ON COLUMN jimo.survey_step_scales.scale_max_seen IS 'Highest numeric answer seen, in its shortest form';
 COMMENT ON COLUMN jimo.survey_step_scales.is_nps IS 'Shown in jimo.survey_nps (rule in the view comment)';
 COMMENT ON COLUMN jimo.survey_step_scales.is_rating IS 'Shown in jimo.survey_ratings: not NPS, every answer a number';
 COMMENT ON COLUMN jimo.survey_step_scales.is_choice IS 'Shown in jimo.survey_choices';

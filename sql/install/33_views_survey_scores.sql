@@ -70,7 +70,9 @@ JOIN (
     -- (every answer of a rating step is a number)
     SELECT v.experience_uid, v.step_uid, jsonb_object_agg(v.value, v.answers) AS distribution
     FROM (
-        SELECT a.experience_uid, a.step_uid, a.answer_number::text AS value, count(*) AS answers
+        -- keyed by the shortest form of the number: 5 and 5.0 count together
+        -- as "5", whichever was read first
+        SELECT a.experience_uid, a.step_uid, trim_scale(a.answer_number)::text AS value, count(*) AS answers
         FROM jimo.survey_answers a
         WHERE a.answer_number IS NOT NULL
         GROUP BY a.experience_uid, a.step_uid, a.answer_number
@@ -94,9 +96,9 @@ COMMENT ON COLUMN jimo.survey_ratings.responses IS 'Answers';
 COMMENT ON COLUMN jimo.survey_ratings.respondents IS 'Distinct jimers among them';
 COMMENT ON COLUMN jimo.survey_ratings.mean IS 'Mean answer (2 decimals)';
 COMMENT ON COLUMN jimo.survey_ratings.median IS 'Median answer (interpolated between the two middle answers when their number is even)';
-COMMENT ON COLUMN jimo.survey_ratings.scale_min_seen IS 'Lowest answer seen (Jimo does not send the scale itself)';
-COMMENT ON COLUMN jimo.survey_ratings.scale_max_seen IS 'Highest answer seen';
-COMMENT ON COLUMN jimo.survey_ratings.distribution IS 'Answers per value, as a JSON object {"value": answers}';
+COMMENT ON COLUMN jimo.survey_ratings.scale_min_seen IS 'Lowest answer seen (Jimo does not send the scale itself), in its shortest form (5.0 shows as 5)';
+COMMENT ON COLUMN jimo.survey_ratings.scale_max_seen IS 'Highest answer seen, in its shortest form';
+COMMENT ON COLUMN jimo.survey_ratings.distribution IS 'Answers per value, as a JSON object {"value": answers}; a value in its shortest form (answers 5 and 5.0 count together as "5")';
 
 CREATE VIEW jimo.survey_choices AS
 SELECT

@@ -487,7 +487,7 @@ BEGIN
     CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(v.value, v.answers) AS distribution
         FROM (
-            SELECT a.answer_number::text AS value, count(*) AS answers
+            SELECT trim_scale(a.answer_number)::text AS value, count(*) AS answers
             FROM a
             WHERE a.experience_uid IS NOT DISTINCT FROM r.experience_uid
               AND a.step_uid IS NOT DISTINCT FROM r.step_uid
