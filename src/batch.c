@@ -401,6 +401,7 @@ static int
 apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 			  Keyed *rejected, int *nrejected, bool raise_errors)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(naccepted, 1));
 	bool	   *missing = NULL;
 	bool		deferred;
@@ -412,6 +413,13 @@ apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 	for (i = 0; i < naccepted; i++)
 		times[i] = items[accepted[i].index].ev->occurred_at;
 	horizon = jimo_partitions_prepare(times, naccepted, &deferred);
+
+	/*
+	 * An SPI call (jimo.ensure_partitions()) leaves SPI's procedure context
+	 * current, which SPI_finish() deletes: the errors below must outlive it
+	 * (receive_batch() returns them after), so back to the caller's.
+	 */
+	MemoryContextSwitchTo(cxt);
 	if (deferred)
 	{
 		/* times[] was sorted: read the events' times again */
@@ -605,6 +613,17 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 
 	naccepted = apply_horizon(items, accepted, naccepted, rejected, &nrejected,
 							  raise_errors);
+
+	/*
+	 * The errors of events that cannot be written are allocated in the
+	 * context current here (jimo_subxact() restores it): it must be the
+	 * caller's, not SPI's procedure context that an SPI call before this
+	 * point may have left current and that SPI_finish() deletes before
+	 * receive_batch() returns the errors (a use after free: the backend
+	 * crashed when a call of a session's first chunk had a dozen bodies that
+	 * a constraint refused).
+	 */
+	MemoryContextSwitchTo(cxt);
 	uniq = group_by_digest(items, accepted, naccepted, unique_of, &nuniq);
 
 	if (nuniq > 0)
