@@ -61,6 +61,9 @@ COMMENT ON FUNCTION jimo.ingest(text) IS 'Store one event from text: raises 22P0
 -- would count a retried body as arriving now: ingest leaves it alone here
 -- (jimo.delivery_rollup = off until the function returns) and the body is
 -- counted where its rows end up, at its original arrival.
+-- Each row is locked as it is read (FOR UPDATE): a second retry_rejected()
+-- running at the same time waits for it and then skips a body the first one
+-- stored (its row is gone), instead of carrying the same deliveries over twice.
 CREATE FUNCTION jimo.retry_rejected(OUT retried integer, OUT stored integer, OUT still_rejected integer)
     RETURNS record
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -76,7 +79,7 @@ BEGIN
     PERFORM jimo.event_rank('');  -- loads the library, which defines the setting
     rollup := current_setting('jimo.delivery_rollup');
     PERFORM set_config('jimo.delivery_rollup', 'off', true);
-    FOR r IN SELECT * FROM jimo.rejected ORDER BY id LOOP
+    FOR r IN SELECT * FROM jimo.rejected ORDER BY id FOR UPDATE LOOP
         SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
             convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
         retried := retried + 1;

@@ -608,3 +608,76 @@ BEGIN
     END IF;
 END
 $$;
+
+-- QA round 7: jimo.retry_rejected() locks each row of jimo.rejected as it
+-- reads it, so that two running at the same time retry a body once; both
+-- stored or counted it, and the event counted its deliveries twice while
+-- delivery_health went negative (test/integration/retry_rejected_race.sh).
+CREATE OR REPLACE FUNCTION jimo.retry_rejected(OUT retried integer, OUT stored integer, OUT still_rejected integer)
+    RETURNS record
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    x record;
+    e record;
+    rollup text;
+BEGIN
+    retried := 0; stored := 0; still_rejected := 0;
+    PERFORM jimo.event_rank('');  -- loads the library, which defines the setting
+    rollup := current_setting('jimo.delivery_rollup');
+    PERFORM set_config('jimo.delivery_rollup', 'off', true);
+    FOR r IN SELECT * FROM jimo.rejected ORDER BY id FOR UPDATE LOOP
+        SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
+            convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
+        retried := retried + 1;
+        IF x.status = 'rejected' THEN
+            still_rejected := still_rejected + 1;
+            UPDATE jimo.rejected
+               SET deliveries = r.deliveries, last_received_at = r.last_received_at
+             WHERE id = r.id;
+        ELSE
+            stored := stored + 1;
+            DELETE FROM jimo.rejected WHERE id = r.id;
+            INSERT INTO jimo.delivery_days AS t
+                (day, slot, stored, deliveries, rejected, rejected_deliveries)
+            VALUES ((r.received_at AT TIME ZONE 'UTC')::date, 0, 0, 0, -1, -r.deliveries)
+            ON CONFLICT (day, slot) DO UPDATE
+               SET rejected = t.rejected + excluded.rejected,
+                   rejected_deliveries = t.rejected_deliveries + excluded.rejected_deliveries;
+            IF x.status = 'stored' THEN
+                UPDATE jimo.events
+                   SET received_at = r.received_at,
+                       last_received_at = r.last_received_at,
+                       deliveries = r.deliveries
+                 WHERE id = x.event_id
+                RETURNING received_at, last_received_at, occurred_at, 1 AS stored INTO e;
+            ELSE
+                UPDATE jimo.events
+                   SET deliveries = deliveries - 1 + r.deliveries
+                 WHERE id = x.event_id
+                RETURNING received_at, last_received_at, occurred_at, 0 AS stored INTO e;
+            END IF;
+            INSERT INTO jimo.delivery_days AS t
+                (day, slot, stored, deliveries, rejected, rejected_deliveries, max_lag, max_redelivery_lag)
+            VALUES ((e.received_at AT TIME ZONE 'UTC')::date, 0, e.stored, r.deliveries, 0, 0,
+                    CASE WHEN e.stored = 1 THEN e.received_at - e.occurred_at END,
+                    e.last_received_at - e.occurred_at)
+            ON CONFLICT (day, slot) DO UPDATE
+               SET stored = t.stored + excluded.stored,
+                   deliveries = t.deliveries + excluded.deliveries,
+                   max_lag = greatest(t.max_lag, excluded.max_lag),
+                   max_redelivery_lag = greatest(t.max_redelivery_lag, excluded.max_redelivery_lag);
+            IF e.stored = 1 THEN
+                INSERT INTO jimo.delivery_lags AS t (day, lag_seconds, slot, events)
+                VALUES ((e.received_at AT TIME ZONE 'UTC')::date,
+                        jimo.delivery_lag_bucket(e.received_at - e.occurred_at), 0, 1)
+                ON CONFLICT (day, lag_seconds, slot) DO UPDATE SET events = t.events + 1;
+            END IF;
+        END IF;
+    END LOOP;
+    -- a local setting would last until the transaction ends
+    PERFORM set_config('jimo.delivery_rollup', rollup, true);
+END
+$$;
