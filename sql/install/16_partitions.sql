@@ -88,6 +88,11 @@ COMMENT ON FUNCTION jimo.partition_for(name, timestamptz) IS 'Name and bounds of
 -- TABLE ... PARTITION OF would stop every ingest until it commits).  Two
 -- sessions that need the same new month create it once: the second waits
 -- for the first's lock, then finds it.
+-- The tables are created as the owner, but a caller's session settings would
+-- still say how and where (a jimo_writer's default_table_access_method or
+-- default_tablespace): a month is a heap table, in the tablespace of its
+-- partitioned table (ALTER TABLE jimo.events SET TABLESPACE ...), else the
+-- database's.
 CREATE FUNCTION jimo.ensure_partitions(event_times timestamptz[])
     RETURNS timestamptz
     LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
@@ -97,6 +102,8 @@ CREATE FUNCTION jimo.ensure_partitions(event_times timestamptz[])
     -- zone (CST of Asia/Shanghai as US Central), attaching a month hours off
     SET DateStyle = 'ISO, YMD'
     SET TimeZone = 'UTC'
+    SET default_table_access_method = 'heap'
+    SET default_tablespace = ''
 AS $$
 DECLARE
     horizon timestamptz;
@@ -104,6 +111,7 @@ DECLARE
     p record;
     tbl record;
     k text;
+    space text;
 BEGIN
     SELECT max(upper_bound) INTO horizon FROM jimo.expired_months;
     FOR t IN SELECT DISTINCT u FROM unnest(event_times) AS u
@@ -124,8 +132,11 @@ BEGIN
                                 AND relnamespace = 'jimo'::regnamespace);
         FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
             p := jimo.partition_for(tbl.table_name, t);
-            EXECUTE format('CREATE TABLE jimo.%I (LIKE jimo.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)',
-                           p.partition_name, tbl.table_name);
+            SELECT ' TABLESPACE ' || quote_ident(s.spcname) INTO space
+            FROM pg_class c JOIN pg_tablespace s ON s.oid = c.reltablespace
+            WHERE c.oid = format('jimo.%I', tbl.table_name)::regclass;
+            EXECUTE format('CREATE TABLE jimo.%I (LIKE jimo.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)%s',
+                           p.partition_name, tbl.table_name, coalesce(space, ''));
             FOR k IN SELECT unnest(tbl.keys) LOOP
                 EXECUTE format('ALTER TABLE jimo.%I ADD %s', p.partition_name, k);
             END LOOP;

@@ -681,3 +681,67 @@ BEGIN
     PERFORM set_config('jimo.delivery_rollup', rollup, true);
 END
 $$;
+
+-- QA round 7: jimo.ensure_partitions() creates a month as a heap table in the
+-- tablespace of its partitioned table, whatever the caller's session says
+-- (default_table_access_method, default_tablespace): a jimo_writer decided how
+-- and where the owner's tables were created (test/pgtap/99_partition_ddl_settings.sql).
+CREATE OR REPLACE FUNCTION jimo.ensure_partitions(event_times timestamptz[])
+    RETURNS timestamptz
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    -- the bounds go through text (ATTACH ... FOR VALUES FROM ('...')): written
+    -- in another DateStyle, a zone abbreviation may be read back as another
+    -- zone (CST of Asia/Shanghai as US Central), attaching a month hours off
+    SET DateStyle = 'ISO, YMD'
+    SET TimeZone = 'UTC'
+    SET default_table_access_method = 'heap'
+    SET default_tablespace = ''
+AS $$
+DECLARE
+    horizon timestamptz;
+    t timestamptz;
+    p record;
+    tbl record;
+    k text;
+    space text;
+BEGIN
+    SELECT max(upper_bound) INTO horizon FROM jimo.expired_months;
+    FOR t IN SELECT DISTINCT u FROM unnest(event_times) AS u
+             WHERE u IS NOT NULL AND u >= coalesce(horizon, '-infinity') LOOP
+        p := jimo.partition_for('events', t);
+        CONTINUE WHEN to_regclass('jimo.' || quote_ident(p.partition_name)) IS NOT NULL;
+        -- One creator at a time: SHARE UPDATE EXCLUSIVE on jimo.events
+        -- conflicts with itself (and with ATTACH), not with inserts.  Taken
+        -- before any month's work, it orders every creator the same way; a
+        -- lock per month let two sessions that each needed two new months
+        -- deadlock, each holding what the other's ATTACH waited for.
+        LOCK TABLE jimo.events IN SHARE UPDATE EXCLUSIVE MODE;
+        -- Another session may have created it while we waited.  Read
+        -- pg_class itself: this statement's snapshot sees that session's
+        -- commit.
+        CONTINUE WHEN EXISTS (SELECT FROM pg_class
+                              WHERE relname = p.partition_name
+                                AND relnamespace = 'jimo'::regnamespace);
+        FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
+            p := jimo.partition_for(tbl.table_name, t);
+            SELECT ' TABLESPACE ' || quote_ident(s.spcname) INTO space
+            FROM pg_class c JOIN pg_tablespace s ON s.oid = c.reltablespace
+            WHERE c.oid = format('jimo.%I', tbl.table_name)::regclass;
+            EXECUTE format('CREATE TABLE jimo.%I (LIKE jimo.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)%s',
+                           p.partition_name, tbl.table_name, coalesce(space, ''));
+            FOR k IN SELECT unnest(tbl.keys) LOOP
+                EXECUTE format('ALTER TABLE jimo.%I ADD %s', p.partition_name, k);
+            END LOOP;
+            FOR k IN SELECT unnest(tbl.indexes) LOOP
+                EXECUTE format('CREATE INDEX ON jimo.%I (%s)', p.partition_name, k);
+            END LOOP;
+            EXECUTE format('ALTER TABLE jimo.%I ATTACH PARTITION jimo.%I FOR VALUES FROM (%s) TO (%s)',
+                           tbl.table_name, p.partition_name,
+                           CASE WHEN p.lower_bound = '-infinity' THEN 'MINVALUE' ELSE quote_literal(p.lower_bound) END,
+                           CASE WHEN p.upper_bound = 'infinity' THEN 'MAXVALUE' ELSE quote_literal(p.upper_bound) END);
+        END LOOP;
+    END LOOP;
+    RETURN horizon;
+END
+$$;
