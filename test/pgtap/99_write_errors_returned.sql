@@ -10,6 +10,7 @@
 -- session of the server with it); with fewer, the error text could come back
 -- garbled. Found by QA round 7.
 SET client_min_messages = warning;
+SET timezone = 'UTC'; -- the errors write times in the session's zone
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
