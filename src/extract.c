@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/numeric.h"
@@ -239,6 +240,7 @@ parse_iso_timestamptz(const char *str, TimestampTz *result)
 	fsec_t		fsec;
 	struct pg_tm tt;
 	const char *p;
+	int			saved_order;
 
 	if (!isdigit((unsigned char) str[0]))
 		return false;
@@ -255,12 +257,30 @@ parse_iso_timestamptz(const char *str, TimestampTz *result)
 	if (ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
 					  MAXDATEFIELDS, &nf) != 0)
 		return false;
-	if (DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, NULL) == 0)
-		tz = 0;
-	else if (ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
-						   MAXDATEFIELDS, &nf) != 0 ||
-			 DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) != 0)
-		return false;
+
+	/*
+	 * Nor on the session's DateStyle: DecodeDateTime() reads fields whose
+	 * order is ambiguous ("01-02-03", "01-02-2025") in its field order, so
+	 * that the same body stored 2025-01-02 under MDY and 2025-02-01 under
+	 * DMY.  Always year first, ISO-8601's order: an ISO date reads the same,
+	 * "01-02-2025" is not a date.
+	 */
+	saved_order = DateOrder;
+	DateOrder = DATEORDER_YMD;
+	PG_TRY();
+	{
+		if (DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, NULL) == 0)
+			tz = 0;
+		else if (ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
+							   MAXDATEFIELDS, &nf) != 0 ||
+				 DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) != 0)
+			dtype = -1;
+	}
+	PG_FINALLY();
+	{
+		DateOrder = saved_order;
+	}
+	PG_END_TRY();
 	if (dtype != DTK_DATE)
 		return false;
 	if (tm2timestamp(&tt, fsec, &tz, result) != 0)
