@@ -603,7 +603,8 @@ bound_citus_setting(const char *name, int value, bool at_most, GucAction action)
  * pool only every 10 ms (adaptive_executor.c, ShouldWaitForSlowStart()),
  * cached connections included, so the shards of a worker were written one
  * after another over one connection until then.  test/bench/citus, same
- * rounds: 7-13 % more events per second at 4 and at 32 shards (medians).
+ * rounds: 7 % (32 shards) and 13 % (4) more events per second, medians
+ * within the spread of the rounds.
  * Settings the session made tighter or looser in the same direction are
  * left alone.
  */
@@ -733,6 +734,9 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);
-	/* the pool size, slow start and first-worker locks back as they were; a setting made LOCAL stays */
+	/*
+	 * The pool size, slow start and first-worker locks back as they were; a
+	 * setting made LOCAL stays.
+	 */
 	AtEOXact_GUC(true, guc_nest);
 }
