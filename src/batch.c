@@ -31,6 +31,7 @@
 #include "utils/timestamp.h"
 
 #include "batch.h"
+#include "columns.h"
 #include "entities.h"
 #include "facts.h"
 #include "fold.h"
@@ -526,18 +527,48 @@ serialize_distributed_ingest(void)
 }
 
 /*
- * Connections to each worker that an ingest call on Citus uses, and keeps
- * for the next call.  A statement that writes several shards of a worker
- * runs them over several connections (a COPY needs one per shard, up to
- * citus.max_adaptive_executor_pool_size, 16 by default), and at commit
- * Citus closes all but citus.max_cached_conns_per_worker of them (1 by
- * default): every call opened them again, a backend started on a worker
- * each time (2 a call at 4 shards, about 30 at 32; citus_stat_counters).
- * Using at most this many and keeping them all costs 10-15 % less CPU a
- * call at 4 shards (test/bench/citus; a session of calls on a lab cluster),
- * for at most this many idle backends per worker per ingest session.
+ * Connections to each worker that an ingest call on Citus uses for its
+ * statements.  A statement that writes several shards of a worker runs them
+ * over several connections (up to citus.max_adaptive_executor_pool_size, 16
+ * by default); at most this many per worker cost 10-15 % less CPU a call at
+ * 4 shards than 16 (test/bench/citus; a session of calls on a lab cluster).
  */
 #define DISTRIBUTED_CONNECTIONS 4
+
+/*
+ * Most connections per worker an ingest session keeps open between calls
+ * (see bound_distributed_connections()).
+ */
+#define MAX_KEPT_CONNECTIONS 32
+
+static SPIPlanPtr shards_per_worker_plan = NULL;
+
+/*
+ * The most shards of jimo.jimers' colocation group that one worker holds:
+ * how many files of intermediate results an upsert of a chunk writes to
+ * that worker at most.  Read from Citus' catalog on every call (about 0.1
+ * ms): shards moved or split by the rebalancer change it without any DDL
+ * that layout.c would notice.
+ */
+static int
+shards_per_worker(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (shards_per_worker_plan == NULL)
+		shards_per_worker_plan = jimo_prepare(
+			"SELECT max(n)::int4 FROM (SELECT count(*) AS n"
+			" FROM pg_catalog.pg_dist_shard s"
+			" JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
+			" WHERE s.logicalrelid = 'jimo.jimers'::pg_catalog.regclass"
+			" GROUP BY p.groupid) AS x", 0, NULL);
+	if (SPI_execute_plan(shards_per_worker_plan, NULL, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "jimo: could not count the shards of jimo.jimers per worker");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt32(d);
+}
 
 /* set a Citus setting to value if it is now above (or below) it */
 static void
@@ -554,19 +585,72 @@ bound_citus_setting(const char *name, int value, bool at_most, GucAction action)
 }
 
 /*
- * Limit the connections of this call to DISTRIBUTED_CONNECTIONS per worker
- * (until the call returns: a statement of the caller's transaction after it
- * runs as it would have), and keep that many at commit (for the rest of the
- * transaction, since Citus closes connections as it commits).  Settings the
- * session made tighter or looser in the same direction are left alone.
+ * Limit the connections of this call's statements to DISTRIBUTED_CONNECTIONS
+ * per worker (until the call returns: a statement of the caller's
+ * transaction after it runs as it would have), and keep open at commit as
+ * many as the call opens (for the rest of the transaction, since Citus
+ * closes connections as it commits).
+ *
+ * An upsert opens more than the pool size: Citus writes the rows of an
+ * INSERT ... SELECT ... ON CONFLICT or RETURNING into a file of
+ * intermediate results per shard first, each over a connection of its own
+ * whatever the pool size (multi_copy.c, CopyGetPlacementConnection()), so
+ * one connection per shard of the worker.  At commit Citus closed all but
+ * citus.max_cached_conns_per_worker of them (1 by default), and the next
+ * call opened them again: a backend started on a worker each time, and
+ * Citus' caches built again in it.  At 32 shards on 2 workers that was 176
+ * new connections in 7 calls of 1 000 bodies (citus_stat_counters, lab
+ * cluster), 32 with this.
+ * Keeping one per shard of the worker, at least DISTRIBUTED_CONNECTIONS and
+ * at most MAX_KEPT_CONNECTIONS, leaves that many idle backends per worker
+ * per ingest session.
+ *
+ * Those connections being open already, the call also takes them without
+ * Citus' slow start (citus.executor_slow_start_interval 0 until it
+ * returns): by default a statement adds one more connection to a worker's
+ * pool only every 10 ms (adaptive_executor.c, ShouldWaitForSlowStart()),
+ * cached connections included, so the shards of a worker were written one
+ * after another over one connection until then.  test/bench/citus, same
+ * rounds: 7 % (32 shards) and 13 % (4) more events per second, medians
+ * within the spread of the rounds.
+ * Settings the session made tighter or looser in the same direction are
+ * left alone.
  */
 static void
 bound_distributed_connections(void)
 {
+	int			keep = Min(Max(shards_per_worker(), DISTRIBUTED_CONNECTIONS),
+						   MAX_KEPT_CONNECTIONS);
+
 	bound_citus_setting("citus.max_adaptive_executor_pool_size",
 						DISTRIBUTED_CONNECTIONS, true, GUC_ACTION_SAVE);
-	bound_citus_setting("citus.max_cached_conns_per_worker",
-						DISTRIBUTED_CONNECTIONS, false, GUC_ACTION_LOCAL);
+	bound_citus_setting("citus.max_cached_conns_per_worker", keep, false,
+						GUC_ACTION_LOCAL);
+	bound_citus_setting("citus.executor_slow_start_interval", 0, true,
+						GUC_ACTION_SAVE);
+}
+
+/*
+ * The reference tables (experiences, projects, users, survey steps, day
+ * totals) are written by this call without Citus' lock on the first
+ * worker, until the call returns.  Citus takes that lock, one more round
+ * trip before each write of a reference table, only so that a write made
+ * on a worker (which Citus allows by default) and one made on the
+ * coordinator reach every copy of the table in the same order.  Nothing
+ * writes jimo's reference tables but ingest, and ingest runs on the
+ * coordinator, one transaction at a time (serialize_distributed_ingest());
+ * the coordinator still takes its own lock on the shard.  Citus' setting
+ * citus.allow_modifications_from_workers_to_replicated_tables, off, skips
+ * that round trip (resource_lock.c, LockShardListResourcesOnFirstWorker()).
+ */
+static void
+skip_first_worker_locks(void)
+{
+	const char *name = "citus.allow_modifications_from_workers_to_replicated_tables";
+
+	if (GetConfigOption(name, true, false) != NULL)
+		(void) set_config_option(name, "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 }
 
 void
@@ -609,6 +693,7 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	{
 		serialize_distributed_ingest();
 		bound_distributed_connections();
+		skip_first_worker_locks();
 	}
 
 	naccepted = apply_horizon(items, accepted, naccepted, rejected, &nrejected,
@@ -668,6 +753,9 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);
-	/* the pool size back as it was; a setting made LOCAL stays */
+	/*
+	 * The pool size, slow start and first-worker locks back as they were; a
+	 * setting made LOCAL stays.
+	 */
 	AtEOXact_GUC(true, guc_nest);
 }
