@@ -60,11 +60,14 @@ FROM jimo.seen_day_totals t
 -- tag names computed once per experience, not once per day: grouped by its
 -- key, the subquery is not pulled up into the join (a filter on the
 -- experience still reaches its primary key); 0.5 named the tags of every
--- day's row, most of the view's time (10.5 -> 6.5 ms at 1M events)
+-- day's row, most of the view's time (10.5 -> 6.5 ms at 1M events). Every
+-- column it reads is in its GROUP BY (0.7): Citus, given a query that reads
+-- only some of them (SELECT count(*) FROM the view), did not see that the
+-- key determines the rest and refused it.
 LEFT JOIN (
     SELECT e.uid, e.type, e.title, e.is_deleted, e.project_uid, jimo.tag_names(e.tags) AS tags
     FROM jimo.experiences e
-    GROUP BY e.uid
+    GROUP BY e.uid, e.type, e.title, e.is_deleted, e.project_uid, e.tags
 ) x ON x.uid = t.experience_uid;
 
 COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_day_totals (one row per day and experience), so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
