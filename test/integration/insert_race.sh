@@ -17,19 +17,8 @@ psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-n=0
-failed=0
-check() { # description, got, expected
-    n=$((n + 1))
-    if [[ "$2" == "$3" ]]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        echo "#   got:      '$2'"
-        echo "#   expected: '$3'"
-        failed=1
-    fi
-}
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "$0")/../lib/tap.sh"
 
 echo "1..10"
 body() { # name day

@@ -16,19 +16,8 @@ psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-n=0
-failed=0
-check() { # description, got, expected
-    n=$((n + 1))
-    if [[ "$2" == "$3" ]]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        echo "#   got:      '$2'"
-        echo "#   expected: '$3'"
-        failed=1
-    fi
-}
+# shellcheck source=test/lib/tap.sh
+source "$(dirname "$0")/../lib/tap.sh"
 
 echo "1..10"
 body='{"event": "bad.event", "time": 1740133769000, "experience": {"uid": "c3c3c3c3-0000-4000-8000-000000000001", "type": "HINT"}, "jimer": {"uid": "d4d4d4d4-0000-4000-8000-000000000001"}}'
