@@ -396,13 +396,13 @@ reject_accepted(JimoItem *it, int index, Keyed *rejected, int *nrejected,
  * than the retention horizon (see partitions.c), and those whose month this
  * transaction may not create (JIMO_MAX_NEW_MONTHS: sent again, they are
  * stored by a later call).  Returns how many are still accepted; the others
- * are appended to rejected[].
+ * are appended to rejected[], their errors allocated in cxt.
  */
 static int
 apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
-			  Keyed *rejected, int *nrejected, bool raise_errors)
+			  Keyed *rejected, int *nrejected, bool raise_errors,
+			  MemoryContext cxt)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	TimestampTz *times = palloc(sizeof(TimestampTz) * Max(naccepted, 1));
 	bool	   *missing = NULL;
 	bool		deferred;
@@ -415,11 +415,7 @@ apply_horizon(JimoItem *items, Keyed *accepted, int naccepted,
 		times[i] = items[accepted[i].index].ev->occurred_at;
 	horizon = jimo_partitions_prepare(times, naccepted, &deferred);
 
-	/*
-	 * An SPI call (jimo.ensure_partitions()) leaves SPI's procedure context
-	 * current, which SPI_finish() deletes: the errors below must outlive it
-	 * (receive_batch() returns them after), so back to the caller's.
-	 */
+	/* its SPI calls left SPI's procedure context current: see jimo_batch_run() */
 	MemoryContextSwitchTo(cxt);
 	if (deferred)
 	{
@@ -688,7 +684,6 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	/* phase two: a few set-based statements for the whole chunk */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "jimo: SPI_connect failed");
-	MemoryContextSwitchTo(cxt);
 	if (jimo_layout()->distributed)
 	{
 		serialize_distributed_ingest();
@@ -696,19 +691,20 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 		skip_first_worker_locks();
 	}
 
-	naccepted = apply_horizon(items, accepted, naccepted, rejected, &nrejected,
-							  raise_errors);
-
 	/*
 	 * The errors of events that cannot be written are allocated in the
-	 * context current here (jimo_subxact() restores it): it must be the
-	 * caller's, not SPI's procedure context that an SPI call before this
-	 * point may have left current and that SPI_finish() deletes before
-	 * receive_batch() returns the errors (a use after free: the backend
-	 * crashed when a call of a session's first chunk had a dozen bodies that
-	 * a constraint refused).
+	 * caller's context cxt, never in SPI's procedure context, which
+	 * SPI_finish() deletes before receive_batch() returns the errors (a use
+	 * after free: the backend crashed when a call of a session's first chunk
+	 * had a dozen bodies that a constraint refused).  Every SPI statement
+	 * leaves the procedure context current when it returns, so each step
+	 * that runs one (the Citus settings above, jimo.ensure_partitions() in
+	 * apply_horizon()) is followed by a switch back to cxt; jimo_subxact()
+	 * restores it after the writes.
 	 */
 	MemoryContextSwitchTo(cxt);
+	naccepted = apply_horizon(items, accepted, naccepted, rejected, &nrejected,
+							  raise_errors, cxt);
 	uniq = group_by_digest(items, accepted, naccepted, unique_of, &nuniq);
 
 	if (nuniq > 0)

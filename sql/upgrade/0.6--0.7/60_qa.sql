@@ -593,21 +593,8 @@ BEGIN
 END
 $fn$;
 
--- On a distributed database, survey_ratings replaced above gets its Citus
--- form back.
-DO $$
-DECLARE
-    distributed boolean := false;
-BEGIN
-    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
-        EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = ''jimo.journeys''::regclass)'
-            INTO distributed;
-    END IF;
-    IF distributed THEN
-        PERFORM jimo.use_citus_views();
-    END IF;
-END
-$$;
+-- (On a distributed database, survey_ratings gets its Citus form back at the
+-- end of the update: 90_citus_views.sql.)
 
 -- QA round 7: jimo.retry_rejected() locks each row of jimo.rejected as it
 -- reads it, so that two running at the same time retry a body once; both

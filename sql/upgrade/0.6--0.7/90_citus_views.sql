@@ -1,5 +1,6 @@
--- On a distributed database, time_to_complete (replaced above) gets its
--- Citus form back (jimo.use_citus_views(), as jimo.distribute() gives it).
+-- On a distributed database, the views replaced above that have a Citus form
+-- of their own (time_to_complete, survey_ratings) get it back, once, after
+-- every fragment (jimo.use_citus_views(), as jimo.distribute() gives it).
 DO $$
 DECLARE
     distributed boolean := false;
