@@ -512,6 +512,22 @@ probe(Worker *w)
 	PQclear(res);
 }
 
+/*
+ * A worker without a connection leaves deliveries to the others, unless
+ * nobody is connected: then it answers them 503 right away rather than
+ * letting them wait for a database that is not there.  Asked by the queue
+ * once a delivery is there: decided before the wait (up to the time until
+ * the next connection attempt), a worker still down took a delivery that
+ * came after another one had connected again and answered it 503.
+ */
+static bool
+may_take(void *arg)
+{
+	Worker	   *w = arg;
+
+	return w->up || db_connected() == 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -521,7 +537,6 @@ worker_main(void *arg)
 	{
 		double		now = mono_now();
 		int			timeout_ms;
-		bool		take;
 		int			n;
 
 		if (!w->up && now >= w->next_attempt)
@@ -530,12 +545,6 @@ worker_main(void *arg)
 			now = mono_now();
 		}
 
-		/*
-		 * A worker without a connection leaves deliveries to the others,
-		 * unless nobody is connected: then it answers them 503 right away
-		 * rather than letting them wait for a database that is not there.
-		 */
-		take = w->up || db_connected() == 0;
 		if (w->up)
 			timeout_ms = PROBE_MS;
 		else
@@ -544,7 +553,8 @@ worker_main(void *arg)
 			timeout_ms = 1;
 
 		n = queue_pop_batch(w->batch, config.batch_max, config.batch_max_bytes,
-							w->up ? config.batch_wait_ms : 0, timeout_ms, take);
+							w->up ? config.batch_wait_ms : 0, timeout_ms,
+							may_take, w);
 		if (n < 0)
 			break;
 

@@ -79,12 +79,14 @@ queue_push(Delivery *d)
 /*
  * Take up to max deliveries (and about max_bytes of bodies; at least one).
  * Waits up to timeout_ms for the first one; returns 0 on timeout and -1
- * once the queue is closed and empty.  With take = false the caller only
- * wants to sleep until work arrives (or the timeout), without popping.
+ * once the queue is closed and empty.  take(arg) says, once work is there,
+ * whether the caller pops it or only wanted to sleep until work arrived (or
+ * the timeout): asked after the wait, not before it, since what it depends
+ * on (whether another worker got a connection) changes while waiting.
  */
 int
 queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
-				int timeout_ms, bool take)
+				int timeout_ms, bool (*take) (void *arg), void *arg)
 {
 	struct timespec ts;
 	int			n = 0;
@@ -97,7 +99,7 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 		if (pthread_cond_timedwait(&nonempty, &lock, &ts) == ETIMEDOUT)
 			break;
 	}
-	if (count == 0 || !take)
+	if (count == 0 || !take(arg))
 	{
 		n = (count == 0 && closed) ? -1 : 0;
 		pthread_mutex_unlock(&lock);
