@@ -1,3 +1,134 @@
+-- jimo_webhooks 0.6 -> 0.7 (ALTER EXTENSION jimo_webhooks UPDATE TO '0.7').
+-- Assembled by the Makefile from sql/upgrade/0.6--0.7/*.sql, one file per change.
+-- Released install scripts are frozen; everything 0.7 changes in the schema is
+-- here, and test/integration/upgrade.sh checks that a 0.6 (0.5, ..., 0.1)
+-- database holding data and upgraded with it equals a fresh 0.7 install fed the
+-- same events.
+\echo Use "ALTER EXTENSION jimo_webhooks UPDATE TO '0.7'" to load this file. \quit
+-- Payloads compressed with lz4 as they are written (src/bulk.c, see
+-- 10_tables.sql).  SET COMPRESSION on a partitioned table does not reach its
+-- partitions, so each existing month is set too (new months copy the
+-- parent's: INCLUDING COMPRESSION).  The payloads already stored stay as they
+-- are (no rewrite) and read the same either way.
+DO $$
+DECLARE
+    month regclass;
+BEGIN
+    ALTER TABLE jimo.events ALTER COLUMN payload SET COMPRESSION lz4;
+    FOR month IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = 'jimo.events'::regclass
+    LOOP
+        EXECUTE format('ALTER TABLE %s ALTER COLUMN payload SET COMPRESSION lz4', month);
+    END LOOP;
+EXCEPTION WHEN feature_not_supported THEN
+    RAISE NOTICE 'jimo_webhooks: this PostgreSQL has no lz4, payloads are stored uncompressed';
+END
+$$;
+-- The three cohort indexes of jimo.journeys hold only journeys that belong to
+-- a cohort (started, or completed without a start): the journeys of banners,
+-- hints and posts, only seen, liked or commented, are in no cohort and were
+-- most of their entries (57 % of the journeys of the generated events), each
+-- written at ingest and read by nobody.  Same names, same expressions; a
+-- filter on a cohort's day, week or month implies the predicate, so it is
+-- still a range of these indexes (see 12_rollups.sql).
+-- On a distributed database the indexes are left whole: inside ALTER
+-- EXTENSION, Citus fails to drop an index of a distributed table on the
+-- workers ("cannot insert multiple commands into a prepared statement", on
+-- a database distributed under 0.4), and whole indexes give the same
+-- answers.  README "Scaling out" says how to swap them by hand there.
+DO $$
+DECLARE
+    distributed boolean := false;
+BEGIN
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = ''jimo.journeys''::regclass)'
+            INTO distributed;
+    END IF;
+    IF distributed THEN
+        RETURN;
+    END IF;
+    DROP INDEX jimo.journeys_first_day_idx;
+    DROP INDEX jimo.journeys_first_week_idx;
+    DROP INDEX jimo.journeys_first_month_idx;
+    CREATE INDEX journeys_first_day_idx ON jimo.journeys
+        (experience_uid, ((coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date))
+        WHERE coalesce(first_started_at, first_completed_at) IS NOT NULL;
+    CREATE INDEX journeys_first_week_idx ON jimo.journeys
+        (experience_uid, (date_trunc('week', coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date))
+        WHERE coalesce(first_started_at, first_completed_at) IS NOT NULL;
+    CREATE INDEX journeys_first_month_idx ON jimo.journeys
+        (experience_uid, (date_trunc('month', coalesce(first_started_at, first_completed_at) AT TIME ZONE 'UTC')::date))
+        WHERE coalesce(first_started_at, first_completed_at) IS NOT NULL;
+END
+$$;
+-- jimo.tag_names() in C (src/tags.c): the same names in the same order for
+-- every input, without a SQL function call per row (journey_conversions
+-- calls it on each of its rows).  CREATE OR REPLACE keeps the function's oid,
+-- so the views that call it stay as they are.
+CREATE OR REPLACE FUNCTION jimo.tag_names(tags jsonb) RETURNS text[]
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'jimo_tag_names';
+-- time_to_complete works out the conversion rule only for journeys with a start
+-- and a completion, and buckets them in one pass (see sql/install/34_views_cohorts.sql):
+-- same columns and rows.
+CREATE OR REPLACE VIEW jimo.time_to_complete AS
+WITH b(bucket_index, bucket) AS (
+    VALUES (1, '< 10 s'), (2, '10 s - 1 min'), (3, '1 - 5 min'), (4, '5 - 30 min'),
+           (5, '30 min - 1 h'), (6, '1 h - 1 d'), (7, '1 d or more')
+), counts AS (
+    SELECT c.experience_uid,
+           width_bucket(c.seconds_to_complete, ARRAY[10, 60, 300, 1800, 3600, 86400]::float8[]) + 1 AS bucket_index,
+           count(*) AS jimers
+    FROM jimo.journey_conversions c
+    WHERE c.converted AND c.starts > 0 AND c.completions > 0
+    GROUP BY 1, 2
+)
+SELECT
+    e.experience_uid,
+    k.type,
+    k.title,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags,
+    b.bucket_index,
+    b.bucket,
+    coalesce(n.jimers, 0) AS completed_jimers,
+    round(coalesce(n.jimers, 0)::numeric
+          / nullif(sum(coalesce(n.jimers, 0)) OVER (PARTITION BY e.experience_uid), 0), 4) AS share
+FROM (SELECT DISTINCT experience_uid FROM counts) e
+JOIN jimo.all_experiences k ON k.experience_uid = e.experience_uid
+LEFT JOIN jimo.experiences x ON x.uid = e.experience_uid
+CROSS JOIN b
+LEFT JOIN counts n ON n.experience_uid = e.experience_uid AND n.bucket_index = b.bucket_index;
+-- experience_reach_daily groups the experience subquery by every column it
+-- reads, not by its key alone: on Citus, SELECT count(*) FROM the view (the
+-- other columns dropped) failed with "column e.type must appear in the GROUP
+-- BY clause".  Same columns and rows.
+CREATE OR REPLACE VIEW jimo.experience_reach_daily AS
+SELECT
+    t.day,
+    t.experience_uid,
+    coalesce(upper(x.type), upper(t.event_prefix COLLATE "default")) AS type,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    t.unique_jimers::bigint AS unique_jimers,
+    t.views::bigint AS views,
+    t.new_jimers::bigint AS new_jimers,
+    t.first_seen_at,
+    t.last_seen_at,
+    x.project_uid,
+    x.tags
+FROM jimo.seen_day_totals t
+-- tag names computed once per experience, not once per day: grouped by its
+-- key, the subquery is not pulled up into the join (a filter on the
+-- experience still reaches its primary key); 0.5 named the tags of every
+-- day's row, most of the view's time (10.5 -> 6.5 ms at 1M events). Every
+-- column it reads is in its GROUP BY (0.7): Citus, given a query that reads
+-- only some of them (SELECT count(*) FROM the view), did not see that the
+-- key determines the rest and refused it.
+LEFT JOIN (
+    SELECT e.uid, e.type, e.title, e.is_deleted, e.project_uid, jimo.tag_names(e.tags) AS tags
+    FROM jimo.experiences e
+    GROUP BY e.uid, e.type, e.title, e.is_deleted, e.project_uid, e.tags
+) x ON x.uid = t.experience_uid;
 -- QA round 7: equal numbers sent in two forms (5 and 5.0, 4.5 and 4.50) show
 -- in their shortest form (trim_scale) in survey_step_scales' scale_min_seen
 -- and scale_max_seen (and survey_ratings' through it) and as the keys of
@@ -730,5 +861,21 @@ BEGIN
         END LOOP;
     END LOOP;
     RETURN horizon;
+END
+$$;
+-- On a distributed database, the views replaced above that have a Citus form
+-- of their own (time_to_complete, survey_ratings) get it back, once, after
+-- every fragment (jimo.use_citus_views(), as jimo.distribute() gives it).
+DO $$
+DECLARE
+    distributed boolean := false;
+BEGIN
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = ''jimo.journeys''::regclass)'
+            INTO distributed;
+    END IF;
+    IF distributed THEN
+        PERFORM jimo.use_citus_views();
+    END IF;
 END
 $$;
