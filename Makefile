@@ -12,6 +12,7 @@ OBJS = \
 	src/batch.o \
 	src/bulk.o \
 	src/columns.o \
+	src/deferred.o \
 	src/digest.o \
 	src/entities.o \
 	src/event.o \

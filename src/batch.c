@@ -32,6 +32,7 @@
 
 #include "batch.h"
 #include "columns.h"
+#include "deferred.h"
 #include "entities.h"
 #include "facts.h"
 #include "fold.h"
@@ -684,6 +685,8 @@ jimo_batch_run(JimoItem *items, int n, bool raise_errors)
 	/* phase two: a few set-based statements for the whole chunk */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "jimo: SPI_connect failed");
+	/* before anything of this call is set up: it stores bodies itself */
+	jimo_deferred_retry(items, n);
 	if (jimo_layout()->distributed)
 	{
 		serialize_distributed_ingest();

@@ -120,6 +120,13 @@ static JimoTable lags_table = {
 
 static SPIPlanPtr rejected_plan = NULL;
 
+/* false inside jimo.retry_rejected() and jimo.retry_deferred() */
+bool
+jimo_health_rollup_on(void)
+{
+	return jimo_delivery_rollup;
+}
+
 void
 jimo_health_init(void)
 {

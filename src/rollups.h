@@ -22,6 +22,7 @@ extern DateADT jimo_utc_day(TimestampTz t);
  * events (uniq) and rejected bodies (runiq) once both are stored.
  */
 extern void jimo_health_init(void);
+extern bool jimo_health_rollup_on(void);
 extern void jimo_health_write(JimoUnique *uniq, int nuniq,
 							  JimoUnique *runiq, int nruniq);
 

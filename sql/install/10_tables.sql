@@ -75,6 +75,9 @@ CREATE TABLE jimo.rejected (
     CHECK ((body IS NULL) <> (body_bytes IS NULL))
 );
 CREATE INDEX rejected_received_at_idx ON jimo.rejected (received_at);
+-- Bodies deferred for their month (53400) are looked for by every chunk of
+-- ingest (src/deferred.c): an index of only those, empty unless one was.
+CREATE INDEX rejected_deferred_idx ON jimo.rejected (digest) WHERE sqlstate = '53400';
 
 COMMENT ON TABLE jimo.rejected IS 'Bodies that could not be stored as events, kept with their error; jimo.retry_rejected() tries them again';
 COMMENT ON COLUMN jimo.rejected.digest IS 'SHA-256 of the raw body bytes';
