@@ -22,7 +22,7 @@
  * deliveries stored at once.
  *
  * This costs a chunk one probe of a partial index that is empty unless a
- * body was deferred; digests are taken only when it is not.  Nothing is
+ * body was deferred; digests are taken and looked up only when it is not.  Nothing is
  * done inside jimo.retry_rejected() (jimo.delivery_rollup off there): it
  * retries each row itself, and a nested retry of the row it is handling
  * would carry its deliveries over twice.  A database whose schema predates
@@ -45,8 +45,9 @@
 #include "probe.h"
 #include "rollups.h"
 
-/* both kept for the session */
+/* kept for the session */
 static SPIPlanPtr any_deferred_plan = NULL;
+static SPIPlanPtr match_plan = NULL;
 static SPIPlanPtr retry_plan = NULL;
 
 /* has this database jimo.retry_deferred(bytea[]), i.e. is it at 0.8 on? */
@@ -104,6 +105,22 @@ jimo_deferred_retry(JimoItem *items, int n)
 		return;
 	arg = PointerGetDatum(construct_array(digests, nbodies, BYTEAOID, -1, false,
 										  TYPALIGN_INT));
+
+	/*
+	 * A deferred body that is never sent again stays until
+	 * jimo.retry_rejected(): until then each chunk looks its digests up, and
+	 * calls the PL/pgSQL function only when one of them is there.
+	 */
+	if (match_plan == NULL)
+		match_plan = jimo_prepare_probe(
+			"SELECT 1 FROM jimo.rejected"
+			" WHERE sqlstate = '53400' AND digest = ANY ($1) LIMIT 1",
+			1, &argtype);
+	if (jimo_execute_probe(match_plan, &arg) != SPI_OK_SELECT)
+		elog(ERROR, "jimo: the deferred body lookup failed");
+	if (SPI_processed == 0)
+		return;
+
 	if (retry_plan == NULL)
 		retry_plan = jimo_prepare("SELECT jimo.retry_deferred($1)", 1, &argtype);
 	if (SPI_execute_plan(retry_plan, &arg, NULL, false, 0) != SPI_OK_SELECT)
