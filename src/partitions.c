@@ -139,7 +139,21 @@ timestamptz_cmp_qsort(const void *a, const void *b)
 	return (ta > tb) - (ta < tb);
 }
 
-/* start of the UTC month of a time: every time of a month names one partition */
+/*
+ * Bounds of the two shared partitions (jimo.partition_for()): every time
+ * before 2015-01-01 UTC is one partition, every time from 2100-01-01 on
+ * another.  Days from 2000-01-01, PostgreSQL's epoch.
+ */
+#define JIMO_FIRST_MONTH	(INT64CONST(5479) * USECS_PER_DAY)	/* 2015-01-01 */
+#define JIMO_LAST_MONTH		(INT64CONST(36525) * USECS_PER_DAY)	/* 2100-01-01 */
+
+/*
+ * One time per partition of jimo.events: the start of the UTC month of a
+ * time, and one time for all those of a shared partition.  Months of 2013
+ * and 2014 are one partition to create, not two: counted apart, a backfill
+ * of years before 2015 used up a transaction's JIMO_MAX_NEW_MONTHS and had
+ * the bodies of real months rejected.
+ */
 static TimestampTz
 utc_month(TimestampTz t)
 {
@@ -147,6 +161,10 @@ utc_month(TimestampTz t)
 	fsec_t		fsec;
 	TimestampTz month;
 
+	if (t < JIMO_FIRST_MONTH)
+		return JIMO_FIRST_MONTH - USECS_PER_DAY;
+	if (t >= JIMO_LAST_MONTH)
+		return JIMO_LAST_MONTH;
 	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
 		return t;				/* out of range: the SQL side decides */
 	tm.tm_mday = 1;
