@@ -124,12 +124,13 @@ BEGIN
         -- lock per month let two sessions that each needed two new months
         -- deadlock, each holding what the other's ATTACH waited for.
         LOCK TABLE jimo.events IN SHARE UPDATE EXCLUSIVE MODE;
-        -- Another session may have created it while we waited.  Read
-        -- pg_class itself: this statement's snapshot sees that session's
-        -- commit.
-        CONTINUE WHEN EXISTS (SELECT FROM pg_class
-                              WHERE relname = p.partition_name
-                                AND relnamespace = 'jimo'::regnamespace);
+        -- Another session may have created it while we waited.  to_regclass()
+        -- reads the catalogs as they are now (taking the lock processed that
+        -- session's invalidations); a SELECT from pg_class would read them
+        -- as of the transaction's snapshot, which under REPEATABLE READ
+        -- predates that session's commit: the month was created again and
+        -- the whole call failed with "relation already exists".
+        CONTINUE WHEN to_regclass('jimo.' || quote_ident(p.partition_name)) IS NOT NULL;
         FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
             p := jimo.partition_for(tbl.table_name, t);
             SELECT ' TABLESPACE ' || quote_ident(s.spcname) INTO space
@@ -217,7 +218,11 @@ BEGIN
                   DETAIL = 'Jimo redelivers events for about 11 days; a month must outlive that with a margin.',
                   HINT = 'Use at least 30 days.';
     END IF;
-    cutoff := date_trunc('month', (now() - keep) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    -- An interval of months is as long as the months it is counted from:
+    -- now() - '1 mon' in March is 28 days ago.  A month is dropped only once
+    -- it ended both the retention and 30 days ago.
+    cutoff := date_trunc('month', (least(now() - keep, now() - interval '30 days'))
+                                  AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
     FOR part IN
         SELECT c.oid, c.relname AS partition_name,
                pg_get_expr(c.relpartbound, c.oid) AS bound
