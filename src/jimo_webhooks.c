@@ -17,8 +17,11 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 #include "batch.h"
+#include "digest.h"
+#include "event.h"
 #include "layout.h"
 #include "rollups.h"
 
@@ -325,6 +328,36 @@ jimo_ingest_jsonb(PG_FUNCTION_ARGS)
 	memset(&it, 0, sizeof(it));
 	it.jsonb = PG_GETARG_JSONB_P(0);
 	return single_result(fcinfo, &it, true);
+}
+
+/*
+ * The key a body is stored under, (digest, occurred_at, jimer_key), or
+ * NULLs when ingest rejects it; nothing is written.  jimo.retry_rejected_row()
+ * finds with it the event a kept body already became, to carry the body's
+ * deliveries over there without ingest counting the retry as an arrival.
+ */
+PG_FUNCTION_INFO_V1(jimo_event_key);
+Datum
+jimo_event_key(PG_FUNCTION_ARGS)
+{
+	JimoItem	it;
+	TupleDesc	tupdesc;
+	Datum		values[3] = {0};
+	bool		nulls[3] = {true, true, true};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "jimo: return type must be a row type");
+	item_from_datum(&it, PG_GETARG_DATUM(0), false, false);
+	jimo_batch_parse(&it, 1, false);
+	if (it.status != JSTATUS_REJECTED && it.ev != NULL)
+	{
+		values[0] = jimo_digest_datum(&it.ev->digest);
+		values[1] = TimestampTzGetDatum(it.ev->occurred_at);
+		values[2] = UUIDPGetDatum(jimo_jimer_key(it.ev));
+		nulls[0] = nulls[1] = nulls[2] = false;
+	}
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+											 values, nulls));
 }
 
 PG_FUNCTION_INFO_V1(jimo_event_rank);

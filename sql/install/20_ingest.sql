@@ -51,6 +51,17 @@ CREATE FUNCTION jimo.ingest(payload text,
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION jimo.ingest(text) IS 'Store one event from text: raises 22P02 when it is not JSON, 22023 for an unusable payload';
 
+-- The key a body is stored under, NULLs when ingest rejects it (nothing is
+-- written): jimo.retry_rejected_row() finds with it the event a kept body
+-- already became.
+CREATE FUNCTION jimo.event_key(body text,
+    OUT digest bytea, OUT occurred_at timestamptz, OUT jimer_key uuid)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'jimo_event_key'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION jimo.event_key(text) IS 'Internal to jimo.retry_rejected_row(): the (digest, occurred_at, jimer_key) a body is stored under, NULLs when ingest rejects it';
+
 -- Bodies rejected by an older version (or before a fix) can be tried again.
 -- A retry is not a delivery: a body still rejected keeps its row as it was
 -- (with the current error), and one now accepted leaves jimo.rejected with
@@ -64,6 +75,11 @@ COMMENT ON FUNCTION jimo.ingest(text) IS 'Store one event from text: raises 22P0
 -- The caller locks the row (FOR UPDATE): a second retry running at the same
 -- time waits for it and then skips a body the first one stored (its row is
 -- gone), instead of carrying the same deliveries over twice.
+-- A body whose event is stored already (delivered again since it was kept)
+-- adds its deliveries to the event, whose latest arrival becomes the later
+-- of the two: ingest, which counts the retry as an arrival now, would set it
+-- to the time of the retry, and the delivery rollup would show a
+-- redelivery lag up to the retry.
 -- Returns the status ingest gave the body: stored, duplicate or rejected.
 CREATE FUNCTION jimo.retry_rejected_row(r jimo.rejected)
     RETURNS text
@@ -73,7 +89,17 @@ AS $$
 DECLARE
     x record;
     e record;
+    k record;
+    prior timestamptz;
 BEGIN
+    -- the event this body already is, if any, locked as ingest would lock it
+    SELECT * INTO k FROM jimo.event_key(r.body);
+    IF k.digest IS NOT NULL THEN
+        SELECT last_received_at INTO prior FROM jimo.events AS ev
+         WHERE ev.digest = k.digest AND ev.jimer_key = k.jimer_key
+           AND ev.occurred_at = k.occurred_at
+        FOR NO KEY UPDATE;
+    END IF;
     SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
         convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
     IF x.status = 'rejected' THEN
@@ -98,7 +124,8 @@ BEGIN
         RETURNING received_at, last_received_at, occurred_at, 1 AS stored INTO e;
     ELSE
         UPDATE jimo.events
-           SET deliveries = deliveries - 1 + r.deliveries
+           SET deliveries = deliveries - 1 + r.deliveries,
+               last_received_at = greatest(coalesce(prior, last_received_at), r.last_received_at)
          WHERE id = x.event_id
         RETURNING received_at, last_received_at, occurred_at, 0 AS stored INTO e;
     END IF;

@@ -4,6 +4,17 @@
 -- storing it as new and leaving the row behind (0.7).
 CREATE INDEX rejected_deferred_idx ON jimo.rejected (digest) WHERE sqlstate = '53400';
 
+-- The key a body is stored under, NULLs when ingest rejects it (nothing is
+-- written): jimo.retry_rejected_row() finds with it the event a kept body
+-- already became.
+CREATE FUNCTION jimo.event_key(body text,
+    OUT digest bytea, OUT occurred_at timestamptz, OUT jimer_key uuid)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'jimo_event_key'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION jimo.event_key(text) IS 'Internal to jimo.retry_rejected_row(): the (digest, occurred_at, jimer_key) a body is stored under, NULLs when ingest rejects it';
+
 -- A retry is not a delivery: a body still rejected keeps its row as it was
 -- (with the current error), and one now accepted leaves jimo.rejected with
 -- its original arrival times and delivery count carried over to the event.
@@ -16,6 +27,11 @@ CREATE INDEX rejected_deferred_idx ON jimo.rejected (digest) WHERE sqlstate = '5
 -- The caller locks the row (FOR UPDATE): a second retry running at the same
 -- time waits for it and then skips a body the first one stored (its row is
 -- gone), instead of carrying the same deliveries over twice.
+-- A body whose event is stored already (delivered again since it was kept)
+-- adds its deliveries to the event, whose latest arrival becomes the later
+-- of the two: ingest, which counts the retry as an arrival now, would set it
+-- to the time of the retry, and the delivery rollup would show a
+-- redelivery lag up to the retry.
 -- Returns the status ingest gave the body: stored, duplicate or rejected.
 CREATE FUNCTION jimo.retry_rejected_row(r jimo.rejected)
     RETURNS text
@@ -25,7 +41,17 @@ AS $$
 DECLARE
     x record;
     e record;
+    k record;
+    prior timestamptz;
 BEGIN
+    -- the event this body already is, if any, locked as ingest would lock it
+    SELECT * INTO k FROM jimo.event_key(r.body);
+    IF k.digest IS NOT NULL THEN
+        SELECT last_received_at INTO prior FROM jimo.events AS ev
+         WHERE ev.digest = k.digest AND ev.jimer_key = k.jimer_key
+           AND ev.occurred_at = k.occurred_at
+        FOR NO KEY UPDATE;
+    END IF;
     SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
         convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
     IF x.status = 'rejected' THEN
@@ -50,7 +76,8 @@ BEGIN
         RETURNING received_at, last_received_at, occurred_at, 1 AS stored INTO e;
     ELSE
         UPDATE jimo.events
-           SET deliveries = deliveries - 1 + r.deliveries
+           SET deliveries = deliveries - 1 + r.deliveries,
+               last_received_at = greatest(coalesce(prior, last_received_at), r.last_received_at)
          WHERE id = x.event_id
         RETURNING received_at, last_received_at, occurred_at, 0 AS stored INTO e;
     END IF;
@@ -131,4 +158,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jimo.retry_deferred(bytea[]) IS 'Internal to ingest: store the bodies with these digests that jimo.rejected keeps as deferred for their month (53400) from their rows, as jimo.retry_rejected() does; returns how many were stored';
-REVOKE ALL ON FUNCTION jimo.retry_rejected_row(jimo.rejected), jimo.retry_deferred(bytea[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION jimo.retry_rejected_row(jimo.rejected), jimo.retry_deferred(bytea[]),
+    jimo.event_key(text) FROM PUBLIC;
