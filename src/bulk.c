@@ -37,6 +37,7 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
@@ -304,7 +305,8 @@ drop_stored(Relation rel, Oid indexoid, const JimoUnique *uniq, int *idx, int m)
  * says.  An inline compressed value is what the toaster itself writes for a
  * larger row: every reader decompresses it transparently.  Only a method
  * set on the column (lz4 as installed) is used; with the column at its
- * default, payloads are stored as COPY would store them.
+ * default, or set to a storage that is never compressed, payloads are
+ * stored as COPY would store them.
  */
 static Datum
 compressed_payload(Datum payload, char cmethod)
@@ -342,8 +344,16 @@ insert_month(Relation rel, const int *map, JimoUnique *uniq, const int *idx,
 	for (i = 0; i < desc->natts; i++)
 		if (map[i] == EC_PAYLOAD)
 		{
+			char		storage = TupleDescAttr(desc, i)->attstorage;
+
 			payload_att = i;
-			cmethod = TupleDescAttr(desc, i)->attcompression;
+			/*
+			 * Only where PostgreSQL itself may compress: a column set to
+			 * STORAGE EXTERNAL or PLAIN is never compressed (and PLAIN
+			 * cannot hold a compressed value at all).
+			 */
+			if (storage == TYPSTORAGE_EXTENDED || storage == TYPSTORAGE_MAIN)
+				cmethod = TupleDescAttr(desc, i)->attcompression;
 		}
 
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
