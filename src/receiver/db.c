@@ -112,7 +112,9 @@ set_up(Worker *w, bool up)
 	if (w->up == up)
 		return;
 	w->up = up;
-	__atomic_add_fetch(&nconnected, up ? 1 : -1, __ATOMIC_RELAXED);
+	/* the last one down: workers without a connection take deliveries now */
+	if (__atomic_add_fetch(&nconnected, up ? 1 : -1, __ATOMIC_RELAXED) == 0)
+		queue_recheck();
 }
 
 /*
@@ -518,7 +520,9 @@ probe(Worker *w)
  * letting them wait for a database that is not there.  Asked by the queue
  * once a delivery is there: decided before the wait (up to the time until
  * the next connection attempt), a worker still down took a delivery that
- * came after another one had connected again and answered it 503.
+ * came after another one had connected again and answered it 503.  One that
+ * leaves it to the others sleeps until its next connection attempt, or
+ * until the last connected worker goes down (set_up() -> queue_recheck()).
  */
 static bool
 may_take(void *arg)

@@ -11,6 +11,13 @@
  * bounded: when full, the HTTP thread answers 503 at once instead of
  * piling up memory and latency.
  *
+ * A worker without a database connection may leave queued deliveries to
+ * the others (take() in queue_pop_batch).  It then sleeps on a condition
+ * of its own, declined, until it would take them, they are gone or its
+ * timeout passes: waiting on nonempty again would return at once while
+ * the deliveries are queued, a busy loop for as long as the connected
+ * worker is busy (a batch on a hung server: up to --db-timeout).
+ *
  *-------------------------------------------------------------------------
  */
 #include <errno.h>
@@ -22,6 +29,8 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t nonempty;
+static pthread_cond_t declined;	/* queued work left to others: see above */
+static int	ndeclined;			/* workers waiting on declined */
 static Delivery *head;
 static Delivery *tail;
 static int	count;
@@ -39,6 +48,7 @@ queue_init(int max)
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&nonempty, &attr);
+	pthread_cond_init(&declined, &attr);
 	pthread_condattr_destroy(&attr);
 	max_count = max;
 }
@@ -83,6 +93,8 @@ queue_push(Delivery *d)
  * whether the caller pops it or only wanted to sleep until work arrived (or
  * the timeout): asked after the wait, not before it, since what it depends
  * on (whether another worker got a connection) changes while waiting.
+ * A caller that leaves the work to others sleeps until take(arg) turns
+ * true (queue_recheck()), the queue empties or the timeout passes.
  */
 int
 queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
@@ -98,6 +110,25 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 	{
 		if (pthread_cond_timedwait(&nonempty, &lock, &ts) == ETIMEDOUT)
 			break;
+	}
+	if (count > 0 && !take(arg))
+	{
+		/*
+		 * The wakeup that brought us here may have been the only one for
+		 * this delivery (pthread_cond_signal wakes one waiter): pass it on,
+		 * or a connected worker would sleep until its own timeout with the
+		 * delivery queued.  Another worker without a connection that gets
+		 * it declines too and waits here, so no two of them wake each other
+		 * in turn.
+		 */
+		pthread_cond_signal(&nonempty);
+		ndeclined++;
+		while (count > 0 && !take(arg))
+		{
+			if (pthread_cond_timedwait(&declined, &lock, &ts) == ETIMEDOUT)
+				break;
+		}
+		ndeclined--;
 	}
 	if (count == 0 || !take(arg))
 	{
@@ -134,8 +165,26 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 	/* another worker may start gathering the rest right away */
 	if (count > 0)
 		pthread_cond_signal(&nonempty);
+	/* nothing left to leave to others: back to waiting for new work */
+	else if (ndeclined > 0)
+		pthread_cond_broadcast(&declined);
 	pthread_mutex_unlock(&lock);
 	return n;
+}
+
+/*
+ * What take() answers may have changed (no worker is connected any more):
+ * wake the workers that left queued deliveries to others, to ask again.
+ * Called after the change, and takes the lock, so that a worker that asked
+ * before it is already waiting and gets the wakeup.
+ */
+void
+queue_recheck(void)
+{
+	pthread_mutex_lock(&lock);
+	if (ndeclined > 0)
+		pthread_cond_broadcast(&declined);
+	pthread_mutex_unlock(&lock);
 }
 
 void
