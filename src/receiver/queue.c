@@ -193,6 +193,8 @@ queue_close(void)
 	pthread_mutex_lock(&lock);
 	closed = true;
 	pthread_cond_broadcast(&nonempty);
+	/* those that left work to others ask again at once, not at their timeout */
+	pthread_cond_broadcast(&declined);
 	pthread_mutex_unlock(&lock);
 }
 
