@@ -15,21 +15,13 @@ timeout_s=2      # --db-timeout
 margin=1.5       # scheduling on a shared 2-core machine, curl and process start-up
 probe_s=1        # an idle worker checks its connection this often (db.c PROBE_MS)
 
-stopped=()
-# Whatever happens, nothing stays stopped: a stopped postmaster would outlive the test.
-resume_all() {
-    if ((${#stopped[@]} > 0)); then
-        kill -CONT "${stopped[@]}" 2>/dev/null
-        stopped=()
-    fi
-}
+# Whatever happens, nothing stays stopped (resume_all, lib.sh).
 trap 'resume_all; cluster_stop; _recv_cleanup' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a <= b)}'; }
 
 cluster_start recv-hung >/dev/null || { ok 1 "own cluster starts"; done_testing; }
 cluster_createdb jimo_recv_hung || { ok 1 "database"; done_testing; }

@@ -25,21 +25,11 @@ window=5     # seconds of CPU time measured
 bound=20     # % of one core allowed; a spinning worker takes 80-100 %
 margin=2     # scheduling on a shared 2-core machine, curl and process start-up
 
-stopped=()
-# Whatever happens, nothing stays stopped: a stopped backend would hold the postmaster.
-resume_all() {
-    if ((${#stopped[@]} > 0)); then
-        kill -CONT "${stopped[@]}" 2>/dev/null
-        stopped=()
-    fi
-}
+# Whatever happens, nothing stays stopped (resume_all, lib.sh).
 trap 'resume_all; cluster_stop; _recv_cleanup' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
-# shellcheck disable=SC2317 # called through check
-lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a < b)}'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a <= b)}'; }
 
 cluster_start recv-down-idle >/dev/null || { ok 1 "own cluster starts"; done_testing; }
 cluster_createdb jimo_recv_down_idle || { ok 1 "database"; done_testing; }

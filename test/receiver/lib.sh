@@ -54,6 +54,24 @@ _recv_cleanup() {
 
 psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
+# Processes a test stopped with SIGSTOP (a hung database) go in `stopped`;
+# resume_all continues them. Such a test traps EXIT with
+# 'resume_all; cluster_stop; _recv_cleanup': a stopped postmaster or backend
+# would outlive it.
+stopped=()
+resume_all() {
+    if ((${#stopped[@]} > 0)); then
+        kill -CONT "${stopped[@]}" 2>/dev/null
+        stopped=()
+    fi
+}
+
+# comparisons of decimal numbers, for check
+# shellcheck disable=SC2317 # called through check
+lt() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a < b)}'; }
+# shellcheck disable=SC2317
+le() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a <= b)}'; }
+
 # A loopback port nothing listens on, below the kernel's ephemeral range: a port in that
 # range may be the local end of some outgoing connection (curl, libpq), which a connect
 # test cannot see but which makes bind fail.
