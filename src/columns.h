@@ -58,6 +58,8 @@ typedef struct JimoTable
 	const char *extra_set;		/* more assignments for DO UPDATE, or NULL */
 	uint32		plan_generation;	/* the layout (layout.h) plan was built for */
 	uint64		absent;			/* bit i: column i is not in the table */
+	SPIPlanPtr	plan1;			/* the same for one row, VALUES of scalars */
+	uint32		plan1_generation;
 } JimoTable;
 
 typedef struct JimoRows

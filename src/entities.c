@@ -151,7 +151,7 @@ StaticAssertDecl(lengthof(experience_cols) <= JIMO_ENTITY_MAXCOLS,
 				 "JIMO_ENTITY_MAXCOLS too small");
 
 #define TABLE(name, cols) \
-	{name, cols, lengthof(cols), JCONFLICT_LATEST, NULL, NULL, NULL, 0, 0}
+	{name, cols, lengthof(cols), JCONFLICT_LATEST, NULL, NULL, NULL, 0, 0, NULL, 0}
 
 JimoTable	jimo_entity_tables[JIMO_NENTITIES] = {
 	[JENT_EXPERIENCE] = TABLE("jimo.experiences", experience_cols),

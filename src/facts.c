@@ -66,7 +66,7 @@ static const JimoColumn post_like_cols[] = {
 };
 
 #define TABLE(name, cols) \
-	{name, cols, lengthof(cols), JCONFLICT_NONE, NULL, NULL, NULL, 0, 0}
+	{name, cols, lengthof(cols), JCONFLICT_NONE, NULL, NULL, NULL, 0, 0, NULL, 0}
 
 JimoTable	jimo_fact_tables[JIMO_NFACTS] = {
 	[JFACT_SURVEY_ANSWER] = TABLE("jimo.survey_answers", survey_answer_cols),

@@ -90,7 +90,7 @@ static const JimoColumn day_cols[] = {
 
 static JimoTable days_table = {
 	"jimo.delivery_days", day_cols, lengthof(day_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
 /* one (day, lag bucket) of jimo.delivery_lags */
@@ -115,7 +115,7 @@ static const JimoColumn lag_cols[] = {
 
 static JimoTable lags_table = {
 	"jimo.delivery_lags", lag_cols, lengthof(lag_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
 static SPIPlanPtr rejected_plan = NULL;

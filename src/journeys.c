@@ -40,7 +40,7 @@ StaticAssertDecl(lengthof(journey_cols) == 2 + 3 * JIMO_NSTAGES,
 
 static JimoTable journeys_table = {
 	"jimo.journeys", journey_cols, lengthof(journey_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
 HTAB *

@@ -76,7 +76,7 @@ static const JimoColumn seen_day_cols[] = {
 
 static JimoTable seen_days_table = {
 	"jimo.seen_days", seen_day_cols, lengthof(seen_day_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
 /* one (day, experience) of jimo.seen_day_totals: counts are deltas */
@@ -111,7 +111,7 @@ static const JimoColumn day_total_cols[] = {
 
 static JimoTable day_totals_table = {
 	"jimo.seen_day_totals", day_total_cols, lengthof(day_total_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
 /* a (experience, jimer) pair of the chunk: its first day here and before */

@@ -41,7 +41,7 @@ static const JimoColumn step_journey_cols[] = {
 
 static JimoTable step_journeys_table = {
 	"jimo.survey_step_journeys", step_journey_cols, lengthof(step_journey_cols),
-	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0
+	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
 static const JimoColumn step_cols[] = {
@@ -60,7 +60,7 @@ static const JimoColumn step_cols[] = {
 
 static JimoTable steps_table = {
 	"jimo.survey_steps", step_cols, lengthof(step_cols),
-	JCONFLICT_LATEST, NULL, NULL, NULL, 0, 0
+	JCONFLICT_LATEST, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
 /* one new answer, with what it is folded on */

@@ -50,7 +50,7 @@ static const JimoColumn event_cols[] = {
 
 static JimoTable events_table = {
 	"jimo.events", event_cols, lengthof(event_cols),
-	JCONFLICT_NOTHING, "id, digest", NULL, NULL, 0, 0
+	JCONFLICT_NOTHING, "id, digest", NULL, NULL, 0, 0, NULL, 0
 };
 
 static const JimoColumn rejected_cols[] = {
@@ -70,7 +70,7 @@ static const JimoColumn rejected_cols[] = {
 static JimoTable rejected_table = {
 	"jimo.rejected", rejected_cols, lengthof(rejected_cols),
 	JCONFLICT_MERGE, NULL, NULL,
-	"last_received_at = now(), error = excluded.error, sqlstate = excluded.sqlstate", 0, 0
+	"last_received_at = now(), error = excluded.error, sqlstate = excluded.sqlstate", 0, 0, NULL, 0
 };
 
 static SPIPlanPtr redelivery_plan = NULL;
