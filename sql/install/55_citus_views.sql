@@ -472,7 +472,7 @@ BEGIN
                  FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
             count(*) AS responses,
             count(DISTINCT a.jimer_uid) AS respondents,
-            round(avg(a.answer_number), 2) AS mean,
+            round(avg(least(greatest(a.answer_number, -1e1000), 1e1000)), 2) AS mean,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median
         FROM a
         JOIN k
