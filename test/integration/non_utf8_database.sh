@@ -19,6 +19,7 @@ psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 source "$(dirname "$0")/../lib/tap.sh"
 
 dbs=(jimo_latin1_test jimo_sql_ascii_test)
+# shellcheck disable=SC2317 # called through the trap below
 cleanup() {
     for db in "${dbs[@]}"; do dropdb --if-exists "$db" 2>/dev/null || true; done
 }
