@@ -69,13 +69,18 @@ parse_item(JimoItem *it, JimoEvent *ev)
 		Jsonb	   *parsed;
 
 		if (it->from_bytes)
-			jimo_payload_check_bytes(it->body, it->len);
+			it->text = jimo_payload_text(it->body, it->len, &it->text_len);
+		else
+		{
+			it->text = it->body;
+			it->text_len = it->len;
+		}
 		it->body_is_text = true;
 		if (scratch_cxt == NULL)
 			scratch_cxt = AllocSetContextCreate(TopMemoryContext, "jimo parse",
 												ALLOCSET_DEFAULT_SIZES);
 		MemoryContextSwitchTo(scratch_cxt);
-		parsed = jimo_payload_parse(it->body, it->len);
+		parsed = jimo_payload_parse(it->text, it->text_len);
 		MemoryContextSwitchTo(cxt);
 		it->jsonb = palloc(VARSIZE(parsed));
 		memcpy(it->jsonb, parsed, VARSIZE(parsed));

@@ -26,6 +26,9 @@ typedef struct JimoItem
 	const char *body;
 	int			len;
 	bool		from_bytes;		/* must be checked as valid text first */
+	const char *text;			/* the body as text in the database encoding
+								 * (set by parsing: for bytes, converted) */
+	int			text_len;
 	Jsonb	   *jsonb;
 	bool		parsed;			/* phase one done (jimo_batch_parse) */
 

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 
+#include "datatype/timestamp.h"
 #include "utils/builtins.h"
 
 #include "event.h"
@@ -18,6 +19,18 @@
 
 /* event names are indexed; keep them well under btree's row size limit */
 #define JIMO_MAX_EVENT_NAME 200
+
+/*
+ * The latest event time accepted: 8.64e15 ms after 1970, the end of a
+ * JavaScript Date's range (+275760-09-13), which no sender of Jimo's can go
+ * past.  PostgreSQL's own range runs to 294276, but the views subtract event
+ * times (a completion minus a first start) and add the conversion window to
+ * them: timestamptz minus timestamptz wraps around silently beyond 292 000
+ * years in PostgreSQL 15, and a start in the window's last days before 294277
+ * made "first start + window" raise, failing tour_funnel_daily and
+ * funnel_cohorts for every experience.  Up to here, both stay in range.
+ */
+#define JIMO_MAX_EVENT_TIME_MS 8640000000000000.0
 
 static const char *const entity_keys[JIMO_NENTITIES] = {
 	"experience", "jimer", "user", "project"
@@ -199,6 +212,11 @@ jimo_event_parse(Jsonb *payload, JimoEvent *ev)
 	if (v == NULL || !jimo_epoch(v, &ev->occurred_at))
 		reject("time", "a unix time in milliseconds (or seconds) after 1970", v,
 			   "Jimo sends \"time\" as a number of milliseconds, e.g. 1740133769000.");
+	if (ev->occurred_at >
+		(TimestampTz) (JIMO_MAX_EVENT_TIME_MS * 1000.0) -
+		(TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
+		reject("time", "a unix time in milliseconds (or seconds) after 1970 and at most 8640000000000000 ms (year 275760)",
+			   v, "Jimo sends \"time\" as a number of milliseconds, e.g. 1740133769000.");
 
 	ev->version = jimo_cstring(jimo_get(root, "version"));
 

@@ -80,7 +80,7 @@ extern const pg_uuid_t *jimo_jimer_key(const JimoEvent *ev);
 
 /* payload.c */
 extern Jsonb *jimo_payload_parse(const char *body, int len);
-extern void jimo_payload_check_bytes(const char *body, int len);
+extern const char *jimo_payload_text(const char *body, int len, int *text_len);
 
 /* facts.c */
 extern void jimo_fact_extract(JimoEvent *ev);

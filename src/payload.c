@@ -17,22 +17,39 @@
 #include "event.h"
 
 /*
- * Bodies that come in as bytes (from the receiver) must be valid text in the
- * database encoding before they can be parsed or stored as text.
+ * A body that comes in as bytes (from the receiver) is JSON as sent over
+ * HTTP, which is UTF-8 (RFC 8259, 8.1) whatever the database encoding.  It
+ * must be valid UTF-8, and is converted to the database encoding before it
+ * is parsed or kept as text; the bytes themselves are left as they are (a
+ * rejected body's digest is that of its bytes).  Checked as text of the
+ * database encoding instead, a UTF-8 body in a LATIN1 database was read byte
+ * by byte ("Caf\xc3\xa9" stored as the five characters "CafÃ©", and as a
+ * second event when the same body also came as text), and a SQL_ASCII
+ * database took any bytes.  A character the database encoding cannot hold
+ * rejects the body (22P05, from the conversion).  Returns the text and its
+ * length: the bytes themselves in a UTF-8 database, else a palloc'd copy.
  */
-void
-jimo_payload_check_bytes(const char *body, int len)
+const char *
+jimo_payload_text(const char *body, int len, int *text_len)
 {
+	char	   *text;
+
 	if (memchr(body, '\0', len) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
 				 errmsg("jimo: body contains a NUL byte"),
 				 errhint("A JSON body cannot contain raw NUL bytes.")));
-	if (!pg_verify_mbstr(GetDatabaseEncoding(), body, len, true))
+	if (!pg_verify_mbstr(PG_UTF8, body, len, true))
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("jimo: body is not valid %s text",
-						GetDatabaseEncodingName())));
+				 errmsg("jimo: body is not valid UTF8 text")));
+	*text_len = len;
+	if (GetDatabaseEncoding() == PG_UTF8)
+		return body;
+	text = pg_any_to_server(body, len, PG_UTF8);
+	if (text != body)
+		*text_len = strlen(text);
+	return text;
 }
 
 Jsonb *

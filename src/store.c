@@ -671,7 +671,7 @@ jimo_store_rejected(JimoUnique *uniq, int n)
 		values[2] = CStringGetTextDatum(unpack_sql_state(it->sqlerrcode));
 		if (it->body_is_text)
 		{
-			values[3] = PointerGetDatum(cstring_to_text_with_len(it->body, it->len));
+			values[3] = PointerGetDatum(cstring_to_text_with_len(it->text, it->text_len));
 			nulls[4] = true;
 		}
 		else

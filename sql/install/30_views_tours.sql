@@ -297,7 +297,7 @@ CROSS JOIN LATERAL (
         count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
         min(c.first_activity_at) AS first_activity_at,
         max(c.last_activity_at) AS last_activity_at,
-        max(c.first_started_at + c.funnel_window) AS window_closes_at
+        max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
     FROM jimo.journey_conversions c
     WHERE c.experience_uid = k.experience_uid
       AND (c.starts > 0 OR c.completed_without_start)

@@ -52,7 +52,12 @@ FROM (
         k.scale_max_seen,
         count(*) AS responses,
         count(DISTINCT a.jimer_uid) AS respondents,
-        round(avg(a.answer_number), 2) AS mean,
+        -- a JSON number may be written out with up to 131 072 digits, and
+        -- numeric holds it, but the sum of two such answers overflows
+        -- numeric ("value overflows numeric format" failed the view for
+        -- every survey): beyond +-1e1000, the largest a number in exponent
+        -- notation can be, an answer counts as +-1e1000 in the mean
+        round(avg(least(greatest(a.answer_number, -1e1000), 1e1000)), 2) AS mean,
         -- percentile_cont takes double precision; an answer beyond its range
         -- (1e400 is valid JSON and a valid numeric) must not fail the view:
         -- such answers sort as +-Infinity or 0, in the same order
@@ -94,7 +99,7 @@ COMMENT ON COLUMN jimo.survey_ratings.step_title IS 'The step''s title as sent w
 COMMENT ON COLUMN jimo.survey_ratings.step_type IS 'The step''s type as sent with its latest typed answer';
 COMMENT ON COLUMN jimo.survey_ratings.responses IS 'Answers';
 COMMENT ON COLUMN jimo.survey_ratings.respondents IS 'Distinct jimers among them';
-COMMENT ON COLUMN jimo.survey_ratings.mean IS 'Mean answer (2 decimals)';
+COMMENT ON COLUMN jimo.survey_ratings.mean IS 'Mean answer (2 decimals); an answer beyond +-1e1000 counts as +-1e1000';
 COMMENT ON COLUMN jimo.survey_ratings.median IS 'Median answer (interpolated between the two middle answers when their number is even)';
 COMMENT ON COLUMN jimo.survey_ratings.scale_min_seen IS 'Lowest answer seen (Jimo does not send the scale itself), in its shortest form (5.0 shows as 5)';
 COMMENT ON COLUMN jimo.survey_ratings.scale_max_seen IS 'Highest answer seen, in its shortest form';
@@ -206,7 +211,8 @@ SELECT
     g.grain,
     date_trunc(g.grain, a.answered_at) AS period_start,
     count(*) AS responses,
-    round(avg(a.answer_number), 2) AS mean,
+    -- beyond +-1e1000 an answer counts as +-1e1000 (see survey_ratings)
+    round(avg(least(greatest(a.answer_number, -1e1000), 1e1000)), 2) AS mean,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
@@ -227,7 +233,7 @@ COMMENT ON COLUMN jimo.survey_ratings_trend.step_uid IS 'The rating step';
 COMMENT ON COLUMN jimo.survey_ratings_trend.grain IS 'week or month';
 COMMENT ON COLUMN jimo.survey_ratings_trend.period_start IS 'Start of the week (Monday) or month';
 COMMENT ON COLUMN jimo.survey_ratings_trend.responses IS 'Answers in the period';
-COMMENT ON COLUMN jimo.survey_ratings_trend.mean IS 'Mean answer in the period (2 decimals)';
+COMMENT ON COLUMN jimo.survey_ratings_trend.mean IS 'Mean answer in the period (2 decimals); an answer beyond +-1e1000 counts as +-1e1000';
 COMMENT ON COLUMN jimo.survey_ratings_trend.median IS 'Median answer in the period';
 
 -- Every per-experience view carries its project and tags, to filter or group

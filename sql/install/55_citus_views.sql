@@ -214,7 +214,7 @@ BEGIN
             count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
             min(c.first_activity_at) AS first_activity_at,
             max(c.last_activity_at) AS last_activity_at,
-            max(c.first_started_at + c.funnel_window) AS window_closes_at
+            max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
         FROM c
         GROUP BY 1, 2
     ) a ON a.experience_uid = k.experience_uid;
@@ -355,7 +355,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(c.first_started_at + c.funnel_window) AS window_closes_at
+                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
         UNION ALL
@@ -366,7 +366,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(c.first_started_at + c.funnel_window) AS window_closes_at
+                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
         UNION ALL
@@ -377,7 +377,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(c.first_started_at + c.funnel_window) AS window_closes_at
+                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
     ) a ON a.experience_uid = k.experience_uid;
@@ -472,7 +472,7 @@ BEGIN
                  FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
             count(*) AS responses,
             count(DISTINCT a.jimer_uid) AS respondents,
-            round(avg(a.answer_number), 2) AS mean,
+            round(avg(least(greatest(a.answer_number, -1e1000), 1e1000)), 2) AS mean,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median
         FROM a
         JOIN k

@@ -1,5 +1,6 @@
 -------------------------------------------------------------------------------
--- The views call jimo.first_completion_after_start(), jimo.answer_float8() and
+-- The views call jimo.first_completion_after_start(), jimo.answer_float8(),
+-- jimo.funnel_window_end() and
 -- jimo.completion_at_or_after(); a function called from a view
 -- is checked against the role that reads the view, and 90_privileges.sql has
 -- just revoked every function of the schema from PUBLIC.
@@ -9,6 +10,7 @@ GRANT EXECUTE ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) T
 GRANT EXECUTE ON FUNCTION jimo.first_completion_after_start(uuid, uuid, timestamptz, timestamptz, timestamptz, integer) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.tag_names(jsonb) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.answer_float8(numeric) TO jimo_reader;
+GRANT EXECUTE ON FUNCTION jimo.funnel_window_end(timestamptz, interval) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.partition_stats(regclass) TO jimo_reader; -- jimo.partitions
 
 -- Readers may run the ordered funnels (40_window_funnel.sql); writers only ingest.
