@@ -18,8 +18,9 @@ COMMENT ON FUNCTION jimo.event_key(text) IS 'Internal to jimo.retry_rejected_row
 -- A retry is not a delivery: a body still rejected keeps its row as it was
 -- (with the current error), and one now accepted leaves jimo.rejected with
 -- its original arrival times and delivery count carried over to the event.
--- Bodies go in as bytes in the database encoding, so the session's
--- client_encoding cannot change them.
+-- Bodies go in as UTF-8 bytes, as jimo-receiver sends them (JSON's encoding,
+-- which receive_batch(bytea[]) reads and converts to the database's), so the
+-- session's client_encoding cannot change them.
 -- The delivery rollup (jimo.delivery_days and jimo.delivery_lags)
 -- would count a retried body as arriving now: ingest leaves it alone here
 -- (jimo.delivery_rollup = off, set by the caller until it returns) and the
@@ -53,7 +54,7 @@ BEGIN
         FOR NO KEY UPDATE;
     END IF;
     SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
-        convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
+        convert_to(r.body, 'UTF8'), r.body_bytes)]);
     IF x.status = 'rejected' THEN
         UPDATE jimo.rejected
            SET deliveries = r.deliveries, last_received_at = r.last_received_at
