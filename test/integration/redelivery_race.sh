@@ -17,7 +17,7 @@ source "$root/test/receiver/lib.sh"
 psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 work="$(mktemp -d)"
 db=jimo_redelivery_race
-trap 'rm -rf "$work"; dropdb --if-exists "$db" 2>/dev/null || true' EXIT
+trap 'rm -rf "$work"; dropdb --if-exists "$db" 2>/dev/null || true; _recv_cleanup' EXIT
 
 sessions=4
 events=1500
