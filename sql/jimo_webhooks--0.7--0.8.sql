@@ -1,26 +1,21 @@
+-- jimo_webhooks 0.7 -> 0.8 (ALTER EXTENSION jimo_webhooks UPDATE TO '0.8').
+-- Assembled by the Makefile from sql/upgrade/0.7--0.8/*.sql, one file per change.
+-- Released install scripts are frozen; everything 0.8 changes in the schema is
+-- here, and test/integration/upgrade.sh checks that a 0.7 (0.6, ..., 0.1)
+-- database holding data and upgraded with it equals a fresh 0.8 install fed the
+-- same events.
+\echo Use "ALTER EXTENSION jimo_webhooks UPDATE TO '0.8'" to load this file. \quit
 -- A body deferred for its month (53400) and sent again is stored as if it
 -- had been stored at its first delivery: ingest retries its row in
 -- jimo.rejected first (src/deferred.c, jimo.retry_deferred()), instead of
 -- storing it as new and leaving the row behind (0.7).
 CREATE INDEX rejected_deferred_idx ON jimo.rejected (digest) WHERE sqlstate = '53400';
 
--- The key a body is stored under, NULLs when ingest rejects it (nothing is
--- written): jimo.retry_rejected_row() finds with it the event a kept body
--- already became.
-CREATE FUNCTION jimo.event_key(body text,
-    OUT digest bytea, OUT occurred_at timestamptz, OUT jimer_key uuid)
-    RETURNS record
-    AS 'MODULE_PATHNAME', 'jimo_event_key'
-    LANGUAGE C STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION jimo.event_key(text) IS 'Internal to jimo.retry_rejected_row(): the (digest, occurred_at, jimer_key) a body is stored under, NULLs when ingest rejects it';
-
 -- A retry is not a delivery: a body still rejected keeps its row as it was
 -- (with the current error), and one now accepted leaves jimo.rejected with
 -- its original arrival times and delivery count carried over to the event.
--- Bodies go in as UTF-8 bytes, as jimo-receiver sends them (JSON's encoding,
--- which receive_batch(bytea[]) reads and converts to the database's), so the
--- session's client_encoding cannot change them.
+-- Bodies go in as bytes in the database encoding, so the session's
+-- client_encoding cannot change them.
 -- The delivery rollup (jimo.delivery_days and jimo.delivery_lags)
 -- would count a retried body as arriving now: ingest leaves it alone here
 -- (jimo.delivery_rollup = off, set by the caller until it returns) and the
@@ -28,11 +23,6 @@ COMMENT ON FUNCTION jimo.event_key(text) IS 'Internal to jimo.retry_rejected_row
 -- The caller locks the row (FOR UPDATE): a second retry running at the same
 -- time waits for it and then skips a body the first one stored (its row is
 -- gone), instead of carrying the same deliveries over twice.
--- A body whose event is stored already (delivered again since it was kept)
--- adds its deliveries to the event, whose latest arrival becomes the later
--- of the two: ingest, which counts the retry as an arrival now, would set it
--- to the time of the retry, and the delivery rollup would show a
--- redelivery lag up to the retry.
 -- Returns the status ingest gave the body: stored, duplicate or rejected.
 CREATE FUNCTION jimo.retry_rejected_row(r jimo.rejected)
     RETURNS text
@@ -42,19 +32,9 @@ AS $$
 DECLARE
     x record;
     e record;
-    k record;
-    prior timestamptz;
 BEGIN
-    -- the event this body already is, if any, locked as ingest would lock it
-    SELECT * INTO k FROM jimo.event_key(r.body);
-    IF k.digest IS NOT NULL THEN
-        SELECT last_received_at INTO prior FROM jimo.events AS ev
-         WHERE ev.digest = k.digest AND ev.jimer_key = k.jimer_key
-           AND ev.occurred_at = k.occurred_at
-        FOR NO KEY UPDATE;
-    END IF;
     SELECT * INTO x FROM jimo.receive_batch(ARRAY[coalesce(
-        convert_to(r.body, 'UTF8'), r.body_bytes)]);
+        convert_to(r.body, current_setting('server_encoding')), r.body_bytes)]);
     IF x.status = 'rejected' THEN
         UPDATE jimo.rejected
            SET deliveries = r.deliveries, last_received_at = r.last_received_at
@@ -77,8 +57,7 @@ BEGIN
         RETURNING received_at, last_received_at, occurred_at, 1 AS stored INTO e;
     ELSE
         UPDATE jimo.events
-           SET deliveries = deliveries - 1 + r.deliveries,
-               last_received_at = greatest(coalesce(prior, last_received_at), r.last_received_at)
+           SET deliveries = deliveries - 1 + r.deliveries
          WHERE id = x.event_id
         RETURNING received_at, last_received_at, occurred_at, 0 AS stored INTO e;
     END IF;
@@ -159,5 +138,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jimo.retry_deferred(bytea[]) IS 'Internal to ingest: store the bodies with these digests that jimo.rejected keeps as deferred for their month (53400) from their rows, as jimo.retry_rejected() does; returns how many were stored';
-REVOKE ALL ON FUNCTION jimo.retry_rejected_row(jimo.rejected), jimo.retry_deferred(bytea[]),
-    jimo.event_key(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION jimo.retry_rejected_row(jimo.rejected), jimo.retry_deferred(bytea[]) FROM PUBLIC;
