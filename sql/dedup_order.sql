@@ -376,11 +376,16 @@ FROM (
         LIMIT 1) w
 ) AS c
 GROUP BY kind ORDER BY kind;
--- ... deleted_at is the earliest *.deleted event ...
+-- ... deleted_at is the earliest *.deleted event, event_type the least
+-- first part of its event names in byte order ...
 SELECT x.uid, x.deleted_at,
        x.deleted_at IS NOT DISTINCT FROM
        (SELECT min(occurred_at) FROM jimo.events e
-        WHERE e.experience_uid = x.uid AND e.name LIKE '%.deleted') AS right_deleted_at
+        WHERE e.experience_uid = x.uid AND e.name LIKE '%.deleted') AS right_deleted_at,
+       x.event_type,
+       x.event_type IS NOT DISTINCT FROM
+       (SELECT min(split_part(e.name, '.', 1) COLLATE "C") FROM jimo.events e
+        WHERE e.experience_uid = x.uid) AS right_event_type
 FROM jimo.experiences x ORDER BY x.uid;
 -- ... and journeys are the first, last and count of each stage over the
 -- stored events.
@@ -406,7 +411,8 @@ SELECT experience_uid, jimer_uid,
        count(*) FILTER (WHERE stage = 'liked')::int AS likes,
        min(occurred_at) FILTER (WHERE stage = 'commented') AS first_commented_at,
        max(occurred_at) FILTER (WHERE stage = 'commented') AS last_commented_at,
-       count(*) FILTER (WHERE stage = 'commented')::int AS comments
+       count(*) FILTER (WHERE stage = 'commented')::int AS comments,
+       NULL::timestamptz AS expired_completion_at  -- only jimo.expire() sets it
 FROM (SELECT experience_uid, jimer_uid, occurred_at,
              CASE WHEN name ~ '^[^.]+\.(step|task)\.' THEN 'progress'
                   ELSE substring(name FROM '\.([^.]+)$') END AS stage

@@ -262,6 +262,8 @@ write_entities(JimoUnique *uniq, int nuniq, JimoEntityKind kind)
 				st->winner = ev;
 			st->first_event_at = Min(st->first_event_at, ev->occurred_at);
 		}
+		if (kind == JENT_EXPERIENCE)
+			jimo_entity_event_type(st, ev, !found);
 		if (ev->deletes && kind == JENT_EXPERIENCE &&
 			(!st->deleted || ev->occurred_at < st->deleted_at))
 		{

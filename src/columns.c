@@ -101,6 +101,8 @@ append_merge(StringInfo sql, const JimoTable *table)
 	{
 		const char *c = table->cols[i].name;
 
+		if (COLUMN_ABSENT(table, i))
+			continue;
 		switch (table->cols[i].role)
 		{
 			case JCOL_KEY:
@@ -142,10 +144,10 @@ append_merge(StringInfo sql, const JimoTable *table)
 		{
 			const char *c = table->cols[i].name;
 
-			if (table->cols[i].role == JCOL_MIN)
+			if (table->cols[i].role == JCOL_MIN && !COLUMN_ABSENT(table, i))
 				appendStringInfo(sql,
-								 " OR excluded.%s < COALESCE(t.%s, 'infinity')",
-								 c, c);
+								 " OR t.%s IS DISTINCT FROM LEAST(t.%s, excluded.%s)",
+								 c, c, c);
 		}
 	}
 }

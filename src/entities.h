@@ -17,15 +17,19 @@ typedef struct JimoEntityState
 	TimestampTz first_event_at;
 	bool		deleted;
 	TimestampTz deleted_at;
+	const char *event_type;		/* least first part of the event names, */
+	int			event_type_len;	/* not terminated (experiences only) */
 } JimoEntityState;
 
 extern JimoTable jimo_entity_tables[JIMO_NENTITIES];
 
 extern bool jimo_entity_newer(const JimoEvent *a, const JimoEvent *b);
+extern void jimo_entity_event_type(JimoEntityState *st, const JimoEvent *ev,
+								   bool first);
 extern void jimo_entity_row(JimoEntityKind kind, const JimoEntityState *st,
 							Datum *values, bool *nulls);
 
 /* the widest entity row (experiences) */
-#define JIMO_ENTITY_MAXCOLS 20
+#define JIMO_ENTITY_MAXCOLS 21
 
 #endif							/* JIMO_ENTITIES_H */

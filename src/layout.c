@@ -3,13 +3,15 @@
  *	  The layout of jimo.events that ingest writes for, learned once per
  *	  backend and forgotten when the table changes.
  *
- * Ingest's statements depend on two facts about the schema.  A database
- * still at an older version has no jimer_key column: a new library runs
- * against it until ALTER EXTENSION UPDATE.  And once jimo.distribute() has
- * made jimo.events a Citus distributed table, a few statements take another
- * form (see store.c, columns.c, rollups.c).  Both change only by DDL on
- * jimo.events, which invalidates its relation cache entry in every backend;
- * this module listens for that and looks again at the next call, so a
+ * Ingest's statements depend on a few facts about the schema.  A database
+ * still at an older version lacks the columns later versions added
+ * (jimo.events.jimer_key in 0.4, jimo.experiences.event_type in 0.10): a new
+ * library runs against it until ALTER EXTENSION UPDATE.  And once
+ * jimo.distribute() has made jimo.events a Citus distributed table, a few
+ * statements take another form (see store.c, columns.c, rollups.c).  They
+ * change only by DDL on those tables, which invalidates their relation cache
+ * entries in every backend; this module listens for that and looks again at
+ * the next call, so a
  * session opened before an upgrade or jimo.distribute() (the receiver's
  * connections) switches over without a restart.  Prepared statements are
  * tagged with the generation they were built for and rebuilt when it moves.
@@ -34,15 +36,17 @@
 
 #include "layout.h"
 
-static JimoLayout layout = {false, false, 0};
+static JimoLayout layout = {false, false, false, 0};
 static bool layout_valid = false;
 static Oid	layout_events_relid = InvalidOid;
+static Oid	layout_experiences_relid = InvalidOid;
 static bool callback_registered = false;
 
 static void
 forget_layout(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == layout_events_relid)
+	if (relid == InvalidOid || relid == layout_events_relid ||
+		relid == layout_experiences_relid)
 		layout_valid = false;
 }
 
@@ -76,7 +80,9 @@ jimo_layout(void)
 {
 	Oid			nsp;
 	Oid			relid;
+	Oid			experiences;
 	bool		jimer_key;
+	bool		event_type;
 	bool		distributed;
 
 	if (layout_valid)
@@ -91,12 +97,17 @@ jimo_layout(void)
 	jimer_key = OidIsValid(relid) &&
 		get_attnum(relid, "jimer_key") != InvalidAttrNumber;
 	distributed = OidIsValid(relid) && citus_distributed(relid);
+	experiences = get_relname_relid("experiences", nsp);
+	event_type = OidIsValid(experiences) &&
+		get_attnum(experiences, "event_type") != InvalidAttrNumber;
 
 	layout_events_relid = relid;
+	layout_experiences_relid = experiences;
 	if (jimer_key != layout.jimer_key || distributed != layout.distributed ||
-		layout.generation == 0)
+		event_type != layout.event_type || layout.generation == 0)
 	{
 		layout.jimer_key = jimer_key;
+		layout.event_type = event_type;
 		layout.distributed = distributed;
 		layout.generation++;
 	}

@@ -12,8 +12,9 @@
 typedef struct JimoLayout
 {
 	bool		jimer_key;		/* jimo.events has jimer_key (0.4 on) */
+	bool		event_type;		/* jimo.experiences has event_type (0.10 on) */
 	bool		distributed;	/* jimo.events is a Citus distributed table */
-	uint32		generation;		/* changes whenever the two above may have */
+	uint32		generation;		/* changes whenever the three above may have */
 } JimoLayout;
 
 extern const JimoLayout *jimo_layout(void);

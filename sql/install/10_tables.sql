@@ -124,7 +124,8 @@ CREATE TABLE jimo.experiences (
     first_event_at   timestamptz NOT NULL,
     state_at         timestamptz NOT NULL,
     state_rank       integer NOT NULL,
-    state_digest     bytea NOT NULL
+    state_digest     bytea NOT NULL,
+    event_type       text COLLATE "C"
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE jimo.experiences IS 'Tours, surveys, checklists, hints, banners and posts: latest snapshot by event time; deleted ones stay with is_deleted';
 COMMENT ON COLUMN jimo.experiences.type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST as sent';
@@ -135,6 +136,7 @@ COMMENT ON COLUMN jimo.experiences.deleted_at IS 'Event time of the earliest *.d
 COMMENT ON COLUMN jimo.experiences.snapshot IS 'The experience object of the newest event, whole';
 COMMENT ON COLUMN jimo.experiences.first_event_at IS 'Time of the earliest event that mentions it';
 COMMENT ON COLUMN jimo.experiences.state_at IS 'Time of the event whose snapshot this row holds';
+COMMENT ON COLUMN jimo.experiences.event_type IS 'The first part of its event names (tour in tour.started), the least in byte order when they differ, kept at ingest: the type of an experience whose snapshots carry none, which stays known once its events expire (0.10)';
 
 CREATE TABLE jimo.jimers (
     uid              uuid PRIMARY KEY,
@@ -315,8 +317,10 @@ CREATE TABLE jimo.journeys (
     first_commented_at  timestamptz,
     last_commented_at   timestamptz,
     comments            integer NOT NULL DEFAULT 0,
+    expired_completion_at timestamptz,
     PRIMARY KEY (experience_uid, jimer_uid)
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE jimo.journeys IS 'One row per jimer x experience: first/last time and count of each stage, maintained at ingest';
 COMMENT ON COLUMN jimo.journeys.first_progress_at IS 'First survey.step.answered or checklist.task.* event';
+COMMENT ON COLUMN jimo.journeys.expired_completion_at IS 'Set by jimo.expire() for a journey with a completion before its first start: the earliest completion at or after the first start among the events it dropped, so that the conversion stays what it was once they are gone (0.10); NULL otherwise';
 

@@ -189,6 +189,42 @@ $$;
 COMMENT ON FUNCTION jimo.partition_stats(regclass) IS 'Rows (estimated by the last VACUUM or ANALYZE) and bytes on disk of a partition; on Citus, of its shards on the workers';
 
 -- Drop every month that ended more than the retention ago.
+-- A journey whose completions bracket its first start is resolved by a
+-- lookup in jimo.events (jimo.completion_at_or_after): the first completion
+-- at or after the first start.  Before a month of events is dropped, the
+-- earliest such completion it holds is kept on the journey, so the funnels
+-- of the kept period answer as before.  Only journeys with a completion
+-- before their first start can need it; the join is on the jimer, so on
+-- Citus it runs shard by shard.
+CREATE FUNCTION jimo.keep_expired_completions(month regclass)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format($q$
+        UPDATE jimo.journeys j
+           SET expired_completion_at = least(j.expired_completion_at, c.completed_at)
+          FROM (SELECT e.jimer_key, e.experience_uid, min(e.occurred_at) AS completed_at
+                  FROM %s e
+                  JOIN jimo.journeys s
+                    ON s.jimer_uid = e.jimer_key AND s.experience_uid = e.experience_uid
+                 WHERE e.name LIKE '%%.completed' AND e.name NOT LIKE '%%.%%.%%'
+                   AND s.first_completed_at < s.first_started_at
+                   AND e.occurred_at >= s.first_started_at
+                 GROUP BY e.jimer_key, e.experience_uid) c
+         WHERE j.jimer_uid = c.jimer_key AND j.experience_uid = c.experience_uid
+           AND j.expired_completion_at IS DISTINCT FROM least(j.expired_completion_at, c.completed_at)
+        $q$, month);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION jimo.keep_expired_completions(regclass) IS
+'Internal, called by jimo.expire() before it drops a month of jimo.events: keeps in journeys.expired_completion_at the earliest completion of that month at or after the first start of each journey with a completion before its first start. Returns the journeys changed.';
+
 CREATE FUNCTION jimo.expire(retention interval DEFAULT NULL)
     RETURNS SETOF jimo.expired_months
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -241,6 +277,7 @@ BEGIN
         row.retention := keep;
         -- on Citus, the shards' estimate: the coordinator's copy holds nothing
         row.events_estimate := (jimo.partition_stats(part.oid)).rows_estimate;
+        PERFORM jimo.keep_expired_completions(part.oid);
         FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
             EXECUTE format('DROP TABLE IF EXISTS jimo.%I',
                            tbl.table_name || substring(part.partition_name FROM length('events') + 1));
@@ -251,7 +288,7 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION jimo.expire(interval) IS 'Drop the months of events (and their survey answers, checklist tasks, post comments and likes) that ended more than the retention ago (default: the jimo.retention setting, at least 30 days); journeys, rollups and latest states are kept. Returns what it removed.';
+COMMENT ON FUNCTION jimo.expire(interval) IS 'Drop the months of events (and their survey answers, checklist tasks, post comments and likes) that ended more than the retention ago (default: the jimo.retention setting, at least 30 days); journeys, rollups and latest states are kept (a journey keeps the dropped completion its conversion needs, journeys.expired_completion_at). Returns what it removed.';
 
 CREATE VIEW jimo.partitions AS
 SELECT p.relname AS table_name,

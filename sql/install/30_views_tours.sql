@@ -3,10 +3,12 @@
 -- ingest) and the fact tables, never every row of jimo.events: the only reads
 -- of jimo.events are
 --   * lookups for a single (jimer, experience) where journeys alone cannot
---     answer: an experience row without a type, or a journey whose 3+
---     completions bracket its first start (see journey_conversions). Both are
---     rare data-quality cases; an index on jimo.events (experience_uid,
---     jimer_uid) would make them index probes.
+--     answer: a journey whose 3+ completions bracket its first start (see
+--     journey_conversions), a rare data-quality case; an index on
+--     jimo.events (experience_uid, jimer_uid) would make them index probes.
+-- (The type of an experience whose snapshots carry none is kept at ingest,
+-- jimo.experiences.event_type, since 0.10; before, it was looked up in
+-- jimo.events and lost once they expired.)
 -- The funnels of one type (tour_funnel, survey_funnel, checklist_funnel) read
 -- only that type's journeys, one index range of jimo.journeys' primary key per
 -- experience, instead of the whole table.
@@ -37,11 +39,7 @@ WITH RECURSIVE journey_experiences(uid) AS (
 )
 SELECT
     coalesce(x.uid, je.uid) AS experience_uid,
-    coalesce(upper(x.type),
-             (SELECT upper(split_part(e.name, '.', 1))
-                FROM jimo.events e
-               WHERE e.experience_uid = coalesce(x.uid, je.uid)
-               LIMIT 1)) AS type,
+    coalesce(upper(x.type), upper(x.event_type COLLATE "default")) AS type,
     x.title,
     x.state,
     coalesce(x.is_deleted, false) AS is_deleted,
@@ -53,7 +51,7 @@ FULL JOIN (SELECT uid FROM journey_experiences WHERE uid IS NOT NULL) je ON je.u
 
 COMMENT ON VIEW jimo.all_experiences IS 'Every experience known from jimo.experiences or from jimo.journeys, with its type; the funnels start from here so that no journey is dropped';
 COMMENT ON COLUMN jimo.all_experiences.experience_uid IS 'The experience';
-COMMENT ON COLUMN jimo.all_experiences.type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case, or the prefix of its event names when no type was sent';
+COMMENT ON COLUMN jimo.all_experiences.type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case, or the first part of its event names (jimo.experiences.event_type) when its latest snapshot has no type';
 COMMENT ON COLUMN jimo.all_experiences.title IS 'Title (latest snapshot)';
 COMMENT ON COLUMN jimo.all_experiences.state IS 'LIVE or PAUSED (latest snapshot)';
 COMMENT ON COLUMN jimo.all_experiences.is_deleted IS 'True once the experience was deleted';
@@ -83,6 +81,14 @@ COMMENT ON COLUMN jimo.all_experiences.has_row IS 'False when the experience is 
 -- the window after the first start is not a conversion.
 -------------------------------------------------------------------------------
 
+-- Once jimo.expire() drops the months holding such a journey's completions,
+-- the lookup would find another answer: expire() keeps the earliest dropped
+-- completion at or after the first start in journeys.expired_completion_at,
+-- and the lookup takes the earlier of that and what jimo.events still holds.
+-- The first start cannot move after that: an earlier start would be older
+-- than the dropped completion, so older than the retention horizon, and is
+-- rejected.
+--
 -- The probe is a function rather than a subquery in the view: the planner
 -- would cost the subquery as if it ran for every journey (it runs for almost
 -- none), and such estimates switch on JIT compilation that costs more than
@@ -92,13 +98,17 @@ CREATE FUNCTION jimo.completion_at_or_after(experience uuid, jimer uuid, since t
     LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT min(e.occurred_at)
-    FROM jimo.events e
-    WHERE e.jimer_uid = $2 AND e.experience_uid = $1 AND e.occurred_at >= $3
-      AND e.name LIKE '%.completed' AND e.name NOT LIKE '%.%.%'
+    SELECT least(
+        (SELECT min(e.occurred_at)
+           FROM jimo.events e
+          WHERE e.jimer_uid = $2 AND e.experience_uid = $1 AND e.occurred_at >= $3
+            AND e.name LIKE '%.completed' AND e.name NOT LIKE '%.%.%'),
+        (SELECT j.expired_completion_at
+           FROM jimo.journeys j
+          WHERE j.experience_uid = $1 AND j.jimer_uid = $2 AND j.expired_completion_at >= $3))
 $$;
 COMMENT ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) IS
-'Time of the first *.completed event of that jimer and experience at or after since (NULL if none): a lookup in jimo.events, used by jimo.journey_conversions only when journeys alone cannot tell';
+'Time of the first *.completed event of that jimer and experience at or after since (NULL if none): a lookup in jimo.events and in what jimo.expire() kept of the events it dropped (journeys.expired_completion_at), used by jimo.journey_conversions only when journeys alone cannot tell';
 
 -- The rule above as one expression, shared by journey_conversions and
 -- tour_funnel. A plain SQL function of columns (not SECURITY DEFINER, no SET)

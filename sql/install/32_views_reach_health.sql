@@ -101,7 +101,9 @@ SELECT
     a.last_engaged_at,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
-FROM (SELECT * FROM jimo.experiences WHERE upper(type) = 'POST') x
+-- a post whose snapshots carry no type is one by its event names (0.10)
+FROM (SELECT * FROM jimo.experiences
+      WHERE coalesce(upper(type), upper(event_type COLLATE "default")) = 'POST') x
 FULL JOIN (
     SELECT experience_uid,
            sum(likes) AS likes,

@@ -38,33 +38,17 @@ BEGIN
     CREATE OR REPLACE VIEW jimo.all_experiences AS
     WITH journey_experiences AS MATERIALIZED (
         SELECT DISTINCT experience_uid AS uid FROM jimo.journeys
-    ), k AS MATERIALIZED (
-        SELECT coalesce(x.uid, je.uid) AS experience_uid,
-               upper(x.type) AS type,
-               x.title,
-               x.state,
-               coalesce(x.is_deleted, false) AS is_deleted,
-               x.uid IS NOT NULL AS has_row,
-               x.project_uid,
-               jimo.tag_names(x.tags) AS tags
-        FROM jimo.experiences x
-        FULL JOIN journey_experiences je ON je.uid = x.uid
-    ), untyped AS MATERIALIZED (
-        SELECT e.experience_uid, min(upper(split_part(e.name, '.', 1))) AS type
-        FROM jimo.events e
-        WHERE e.experience_uid IN (SELECT experience_uid FROM k WHERE type IS NULL)
-        GROUP BY e.experience_uid
     )
-    SELECT k.experience_uid,
-           coalesce(k.type, u.type) AS type,
-           k.title,
-           k.state,
-           k.is_deleted,
-           k.has_row,
-           k.project_uid,
-           k.tags
-    FROM k
-    LEFT JOIN untyped u ON u.experience_uid = k.experience_uid;
+    SELECT coalesce(x.uid, je.uid) AS experience_uid,
+           coalesce(upper(x.type), upper(x.event_type COLLATE "default")) AS type,
+           x.title,
+           x.state,
+           coalesce(x.is_deleted, false) AS is_deleted,
+           x.uid IS NOT NULL AS has_row,
+           x.project_uid,
+           jimo.tag_names(x.tags) AS tags
+    FROM jimo.experiences x
+    FULL JOIN journey_experiences je ON je.uid = x.uid;
 
     -- The rare journey whose 3+ completions bracket its first start looks
     -- its answer up in jimo.events by a LATERAL join on the jimer, which
@@ -112,7 +96,9 @@ BEGIN
                          OR j.last_completed_at < j.first_started_at THEN NULL
                     WHEN j.first_completed_at >= j.first_started_at THEN j.first_completed_at
                     WHEN j.completions <= 2 THEN j.last_completed_at
-                    ELSE p.completed_at
+                    ELSE least(p.completed_at,
+                               CASE WHEN j.expired_completion_at >= j.first_started_at
+                                    THEN j.expired_completion_at END)
                END AS completed_after_start_at
         FROM jimo.journeys j
         LEFT JOIN LATERAL (

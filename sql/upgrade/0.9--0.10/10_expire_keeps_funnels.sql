@@ -1,0 +1,216 @@
+-- QA round 9: jimo.expire() changed funnels of the kept period.
+--   * A journey whose completions bracket its first start converts on the
+--     first completion at or after that start, looked up in jimo.events; once
+--     its month was dropped, the lookup found another.  expire() now keeps it
+--     on the journey (expired_completion_at) and the lookup reads it too.
+--   * An experience whose snapshots carry no type took it from its events;
+--     once they expired it left the funnels of its type.  Ingest now keeps
+--     the first part of its event names (experiences.event_type), filled here
+--     from the events still stored.
+-- Both columns are added last, where a fresh install has them too.  IF NOT
+-- EXISTS because on Citus the update runs on every worker after the
+-- coordinator, whose ALTER TABLE already reached the workers' copies.
+ALTER TABLE jimo.journeys ADD COLUMN IF NOT EXISTS expired_completion_at timestamptz;
+COMMENT ON COLUMN jimo.journeys.expired_completion_at IS 'Set by jimo.expire() for a journey with a completion before its first start: the earliest completion at or after the first start among the events it dropped, so that the conversion stays what it was once they are gone (0.10); NULL otherwise';
+ALTER TABLE jimo.experiences ADD COLUMN IF NOT EXISTS event_type text COLLATE "C";
+COMMENT ON COLUMN jimo.experiences.event_type IS 'The first part of its event names (tour in tour.started), the least in byte order when they differ, kept at ingest: the type of an experience whose snapshots carry none, which stays known once its events expire (0.10)';
+
+-- One pass over the events still stored, one row per experience; an UPDATE
+-- per experience, as Citus modifies a reference table.  Not on a Citus
+-- worker, where Citus runs this script again with DDL propagation off: the
+-- coordinator's update has filled the rows for every node.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    IF coalesce(current_setting('citus.enable_ddl_propagation', true), 'on') = 'off' THEN
+        RETURN;
+    END IF;
+    FOR r IN
+        SELECT e.experience_uid, min(split_part(e.name, '.', 1) COLLATE "C") AS event_type
+        FROM jimo.events e
+        WHERE e.experience_uid IS NOT NULL
+        GROUP BY e.experience_uid
+    LOOP
+        UPDATE jimo.experiences x SET event_type = r.event_type
+         WHERE x.uid = r.experience_uid AND x.event_type IS DISTINCT FROM r.event_type;
+    END LOOP;
+END
+$$;
+
+-- the type from the kept column, no longer from jimo.events
+CREATE OR REPLACE VIEW jimo.all_experiences AS
+WITH RECURSIVE journey_experiences(uid) AS (
+    SELECT (SELECT experience_uid FROM jimo.journeys ORDER BY experience_uid LIMIT 1)
+    UNION ALL
+    SELECT (SELECT j.experience_uid FROM jimo.journeys j WHERE j.experience_uid > je.uid
+            ORDER BY j.experience_uid LIMIT 1)
+    FROM journey_experiences je
+    WHERE je.uid IS NOT NULL
+)
+SELECT
+    coalesce(x.uid, je.uid) AS experience_uid,
+    coalesce(upper(x.type), upper(x.event_type COLLATE "default")) AS type,
+    x.title,
+    x.state,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    x.uid IS NOT NULL AS has_row,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.experiences x
+FULL JOIN (SELECT uid FROM journey_experiences WHERE uid IS NOT NULL) je ON je.uid = x.uid;
+COMMENT ON COLUMN jimo.all_experiences.type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case, or the first part of its event names (jimo.experiences.event_type) when its latest snapshot has no type';
+
+-- the earliest completion after the first start, expired ones included
+CREATE OR REPLACE FUNCTION jimo.completion_at_or_after(experience uuid, jimer uuid, since timestamptz)
+    RETURNS timestamptz
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT least(
+        (SELECT min(e.occurred_at)
+           FROM jimo.events e
+          WHERE e.jimer_uid = $2 AND e.experience_uid = $1 AND e.occurred_at >= $3
+            AND e.name LIKE '%.completed' AND e.name NOT LIKE '%.%.%'),
+        (SELECT j.expired_completion_at
+           FROM jimo.journeys j
+          WHERE j.experience_uid = $1 AND j.jimer_uid = $2 AND j.expired_completion_at >= $3))
+$$;
+COMMENT ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) IS
+'Time of the first *.completed event of that jimer and experience at or after since (NULL if none): a lookup in jimo.events and in what jimo.expire() kept of the events it dropped (journeys.expired_completion_at), used by jimo.journey_conversions only when journeys alone cannot tell';
+
+-- A journey whose completions bracket its first start is resolved by a
+-- lookup in jimo.events (jimo.completion_at_or_after): the first completion
+-- at or after the first start.  Before a month of events is dropped, the
+-- earliest such completion it holds is kept on the journey, so the funnels
+-- of the kept period answer as before.  Only journeys with a completion
+-- before their first start can need it; the join is on the jimer, so on
+-- Citus it runs shard by shard.
+CREATE FUNCTION jimo.keep_expired_completions(month regclass)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format($q$
+        UPDATE jimo.journeys j
+           SET expired_completion_at = least(j.expired_completion_at, c.completed_at)
+          FROM (SELECT e.jimer_key, e.experience_uid, min(e.occurred_at) AS completed_at
+                  FROM %s e
+                  JOIN jimo.journeys s
+                    ON s.jimer_uid = e.jimer_key AND s.experience_uid = e.experience_uid
+                 WHERE e.name LIKE '%%.completed' AND e.name NOT LIKE '%%.%%.%%'
+                   AND s.first_completed_at < s.first_started_at
+                   AND e.occurred_at >= s.first_started_at
+                 GROUP BY e.jimer_key, e.experience_uid) c
+         WHERE j.jimer_uid = c.jimer_key AND j.experience_uid = c.experience_uid
+           AND j.expired_completion_at IS DISTINCT FROM least(j.expired_completion_at, c.completed_at)
+        $q$, month);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION jimo.keep_expired_completions(regclass) IS
+'Internal, called by jimo.expire() before it drops a month of jimo.events: keeps in journeys.expired_completion_at the earliest completion of that month at or after the first start of each journey with a completion before its first start. Returns the journeys changed.';
+REVOKE ALL ON FUNCTION jimo.keep_expired_completions(regclass) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION jimo.expire(retention interval DEFAULT NULL)
+    RETURNS SETOF jimo.expired_months
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    -- the bounds are read back from pg_get_expr() text: see ensure_partitions
+    SET DateStyle = 'ISO, YMD'
+    SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    keep interval := coalesce(retention,
+                              nullif(current_setting('jimo.retention', true), '')::interval);
+    cutoff timestamptz;
+    part record;
+    tbl record;
+    row jimo.expired_months;
+BEGIN
+    IF keep IS NULL THEN
+        RAISE EXCEPTION 'jimo: no retention given'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass one, as in jimo.expire(''400 days''), or set jimo.retention.';
+    END IF;
+    -- A redelivery of an event whose month is gone is rejected, not stored
+    -- again; Jimo retries for about 11 days, so keep well beyond that.
+    IF keep < interval '30 days' THEN
+        RAISE EXCEPTION 'jimo: a retention of % is too short', keep
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Jimo redelivers events for about 11 days; a month must outlive that with a margin.',
+                  HINT = 'Use at least 30 days.';
+    END IF;
+    -- An interval of months is as long as the months it is counted from:
+    -- now() - '1 mon' in March is 28 days ago.  A month is dropped only once
+    -- it ended both the retention and 30 days ago.
+    cutoff := date_trunc('month', (least(now() - keep, now() - interval '30 days'))
+                                  AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    FOR part IN
+        SELECT c.oid, c.relname AS partition_name,
+               pg_get_expr(c.relpartbound, c.oid) AS bound
+        FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'jimo.events'::regclass
+        ORDER BY 2
+    LOOP
+        row := NULL;
+        row.upper_bound := CASE WHEN part.bound LIKE '%TO (MAXVALUE)' THEN 'infinity'
+                                ELSE substring(part.bound FROM 'TO \(''([^'']*)''\)')::timestamptz END;
+        CONTINUE WHEN row.upper_bound > cutoff;
+        row.lower_bound := CASE WHEN part.bound LIKE 'FOR VALUES FROM (MINVALUE)%' THEN '-infinity'
+                                ELSE substring(part.bound FROM 'FROM \(''([^'']*)''\)')::timestamptz END;
+        row.expired_at := now();
+        row.retention := keep;
+        -- on Citus, the shards' estimate: the coordinator's copy holds nothing
+        row.events_estimate := (jimo.partition_stats(part.oid)).rows_estimate;
+        PERFORM jimo.keep_expired_completions(part.oid);
+        FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
+            EXECUTE format('DROP TABLE IF EXISTS jimo.%I',
+                           tbl.table_name || substring(part.partition_name FROM length('events') + 1));
+        END LOOP;
+        INSERT INTO jimo.expired_months VALUES (row.*)
+            ON CONFLICT (lower_bound) DO NOTHING;
+        RETURN NEXT row;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION jimo.expire(interval) IS 'Drop the months of events (and their survey answers, checklist tasks, post comments and likes) that ended more than the retention ago (default: the jimo.retention setting, at least 30 days); journeys, rollups and latest states are kept (a journey keeps the dropped completion its conversion needs, journeys.expired_completion_at). Returns what it removed.';
+
+-- post_engagement: its posts are the experiences of type POST by the same
+-- rule as all_experiences (before, an untyped post had its likes but no title)
+CREATE OR REPLACE VIEW jimo.post_engagement AS
+SELECT
+    coalesce(x.uid, a.experience_uid) AS experience_uid,
+    x.title,
+    x.state,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    coalesce(a.likes, 0) AS likes,
+    coalesce(a.comments, 0) AS comments,
+    coalesce(a.engaged_jimers, 0) AS engaged_jimers,
+    coalesce(a.liking_jimers, 0) AS liking_jimers,
+    coalesce(a.commenting_jimers, 0) AS commenting_jimers,
+    a.first_engaged_at,
+    a.last_engaged_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+-- a post whose snapshots carry no type is one by its event names (0.10)
+FROM (SELECT * FROM jimo.experiences
+      WHERE coalesce(upper(type), upper(event_type COLLATE "default")) = 'POST') x
+FULL JOIN (
+    SELECT experience_uid,
+           sum(likes) AS likes,
+           sum(comments) AS comments,
+           count(*) AS engaged_jimers,
+           count(*) FILTER (WHERE likes > 0) AS liking_jimers,
+           count(*) FILTER (WHERE comments > 0) AS commenting_jimers,
+           min(least(first_liked_at, first_commented_at)) AS first_engaged_at,
+           max(greatest(last_liked_at, last_commented_at)) AS last_engaged_at
+    FROM jimo.journeys
+    WHERE likes > 0 OR comments > 0
+    GROUP BY experience_uid
+) a ON a.experience_uid = x.uid;
