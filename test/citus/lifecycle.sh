@@ -106,8 +106,24 @@ for start in 2013-06-10 2016-03-05 2019-11-20 2099-12-30 2101-05-01 "$next"; do
         --duplicates 0.1 --shuffle random --tags --project >"$work/far.$start.jsonl" || ok 1 "generate from $start"
     cat "$work/far.$start.jsonl" >>"$work/far.jsonl"
 done
+# A tour journey whose completions bracket its first start, all but the last in 2016
+# (expired in step 2), and a survey typed only by its 2016 events: jimo.expire() keeps
+# what their funnels need (journeys.expired_completion_at, experiences.event_type).
+ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
+kept_body() { # EVENT TIME EXPERIENCE TYPE-OR-EMPTY
+    printf '{"event": "%s", "time": %s, "experience": {"uid": "e1e1e1e1-0000-4000-8000-%s"%s}, "jimer": {"uid": "a1a1a1a1-0000-4000-8000-00000000c175"}}\n' \
+        "$1" "$(ms "$2")" "$3" "${4:+, \"type\": \"$4\"}"
+}
+{
+    kept_body tour.completed "2016-03-05 01:00Z" 00000000c175 TOUR
+    kept_body tour.started "2016-03-05 02:00Z" 00000000c175 TOUR
+    kept_body tour.completed "2016-03-05 03:00Z" 00000000c175 TOUR
+    kept_body tour.completed "$next 00:00Z" 00000000c175 TOUR
+    kept_body survey.started "2016-03-05 04:00Z" 00000000c176 ""
+    kept_body survey.completed "2016-03-05 05:00Z" 00000000c176 ""
+} >>"$work/far.jsonl"
 plan "$work/far.jsonl" "$work/far.tsv" 7
-both "$work/far.tsv" "1500 deliveries in 2013, 2016, 2019, 2099-2100, 2101 and from $next"
+both "$work/far.tsv" "1506 deliveries in 2013, 2016, 2019, 2099-2100, 2101 and from $next"
 # Ahead, as a monthly job would: a month nothing has reached yet.
 ahead="$(date -u -d "$(date -u +%Y-%m-01) +5 months" +%Y_%m)"
 for d in "$db" "$single"; do
@@ -247,6 +263,13 @@ psql_ -d "$single" -c "$partition_rows_sql" >"$work/rows.single"
 psql_ -d "$db" -c "$shard_rows_sql" >"$work/rows.shards"
 check "rows of every kept month: the same counted on the workers' shards" cmp -s "$work/rows.shards" "$work/rows.single"
 compare_all " after jimo.expire()"
+is "$(psql_ -d "$db" -c "SELECT converted, seconds_to_complete, expired_completion_at IS NOT NULL
+      FROM jimo.journey_conversions JOIN jimo.journeys USING (experience_uid, jimer_uid)
+      WHERE experience_uid = 'e1e1e1e1-0000-4000-8000-00000000c175'")" "t|3600|t" \
+    "a journey whose completions bracket its first start converts as before its 2016 events expired"
+is "$(psql_ -d "$db" -c "SELECT type FROM jimo.all_experiences
+      WHERE experience_uid = 'e1e1e1e1-0000-4000-8000-00000000c176'")" SURVEY \
+    "a survey typed only by its expired 2016 events is still a survey"
 
 # After: a redelivery of an expired event and new events before the horizon are rejected
 # alike; events of kept months still count.

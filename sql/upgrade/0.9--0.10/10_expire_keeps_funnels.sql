@@ -131,6 +131,10 @@ DECLARE
     part record;
     tbl record;
     row jimo.expired_months;
+    expiring jimo.expired_months[] := '{}';
+    months oid[] := '{}';
+    names text[] := '{}';
+    i integer;
 BEGIN
     IF keep IS NULL THEN
         RAISE EXCEPTION 'jimo: no retention given'
@@ -168,11 +172,30 @@ BEGIN
         row.retention := keep;
         -- on Citus, the shards' estimate: the coordinator's copy holds nothing
         row.events_estimate := (jimo.partition_stats(part.oid)).rows_estimate;
-        PERFORM jimo.keep_expired_completions(part.oid);
+        expiring := expiring || row;
+        months := months || part.oid;
+        names := names || part.partition_name::text;
+    END LOOP;
+    -- Every month's size is read before anything is written: Citus refuses
+    -- its size functions in a transaction that modified several shards.
+    -- The partitioned tables are locked before journeys are: dropping a month
+    -- locks them anyway, and an ingest transaction writes jimo.events before
+    -- its journeys, so taking them in the other order (journeys' rows, on
+    -- Citus their shards, then the tables) deadlocked with ingest in flight.
+    IF cardinality(months) > 0 THEN
+        FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
+            EXECUTE format('LOCK TABLE jimo.%I IN ACCESS EXCLUSIVE MODE', tbl.table_name);
+        END LOOP;
+    END IF;
+    FOR i IN 1 .. cardinality(months) LOOP
+        PERFORM jimo.keep_expired_completions(months[i]);
+    END LOOP;
+    FOR i IN 1 .. cardinality(months) LOOP
         FOR tbl IN SELECT * FROM jimo.partitioned_tables() LOOP
             EXECUTE format('DROP TABLE IF EXISTS jimo.%I',
-                           tbl.table_name || substring(part.partition_name FROM length('events') + 1));
+                           tbl.table_name || substring(names[i] FROM length('events') + 1));
         END LOOP;
+        row := expiring[i];
         INSERT INTO jimo.expired_months VALUES (row.*)
             ON CONFLICT (lower_bound) DO NOTHING;
         RETURN NEXT row;
