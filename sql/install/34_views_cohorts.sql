@@ -36,7 +36,7 @@ CROSS JOIN LATERAL (
                count(*) FILTER (WHERE c.converted) AS completed_jimers,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-               max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+               jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
         FROM jimo.journey_conversions c
         WHERE c.experience_uid = k.experience_uid AND c.starts > 0
         GROUP BY 2
@@ -47,7 +47,7 @@ CROSS JOIN LATERAL (
                count(*) FILTER (WHERE c.converted) AS completed_jimers,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-               max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+               jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
         FROM jimo.journey_conversions c
         WHERE c.experience_uid = k.experience_uid AND c.starts > 0
         GROUP BY 2
@@ -58,7 +58,7 @@ CROSS JOIN LATERAL (
                count(*) FILTER (WHERE c.converted) AS completed_jimers,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-               max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+               jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
         FROM jimo.journey_conversions c
         WHERE c.experience_uid = k.experience_uid AND c.starts > 0
         GROUP BY 2

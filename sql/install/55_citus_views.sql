@@ -200,7 +200,7 @@ BEGIN
             count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
             min(c.first_activity_at) AS first_activity_at,
             max(c.last_activity_at) AS last_activity_at,
-            max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+            jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
         FROM c
         GROUP BY 1, 2
     ) a ON a.experience_uid = k.experience_uid;
@@ -341,7 +341,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+                   jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
         UNION ALL
@@ -352,7 +352,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+                   jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
         UNION ALL
@@ -363,7 +363,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+                   jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
     ) a ON a.experience_uid = k.experience_uid;

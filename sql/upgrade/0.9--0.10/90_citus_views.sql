@@ -1,7 +1,8 @@
 -- On a distributed database, the views replaced above that have a Citus form
--- (all_experiences) get it back, and journey_conversions' Citus form reads
--- expired_completion_at: jimo.use_citus_views() is replaced once, here at the
--- end, as jimo.distribute() gives it.
+-- (all_experiences, tour_funnel_daily, funnel_cohorts) get it back, and
+-- journey_conversions' Citus form reads expired_completion_at:
+-- jimo.use_citus_views() is replaced once, here at the end, as
+-- jimo.distribute() gives it.
 CREATE OR REPLACE FUNCTION jimo.use_citus_views()
     RETURNS void
     LANGUAGE plpgsql VOLATILE
@@ -173,7 +174,7 @@ BEGIN
             count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
             min(c.first_activity_at) AS first_activity_at,
             max(c.last_activity_at) AS last_activity_at,
-            max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+            jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
         FROM c
         GROUP BY 1, 2
     ) a ON a.experience_uid = k.experience_uid;
@@ -314,7 +315,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+                   jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
         UNION ALL
@@ -325,7 +326,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+                   jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
         UNION ALL
@@ -336,7 +337,7 @@ BEGIN
                    count(*) FILTER (WHERE c.converted) AS completed_jimers,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-                   max(jimo.funnel_window_end(c.first_started_at, c.funnel_window)) AS window_closes_at
+                   jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
             FROM c
             GROUP BY 1, 3
     ) a ON a.experience_uid = k.experience_uid;
