@@ -134,7 +134,7 @@ CREATE VIEW jimo.journey_conversions AS
 SELECT
     j.experience_uid,
     j.jimer_uid,
-    upper(x.type) AS experience_type,
+    coalesce(upper(x.type), upper(x.event_type COLLATE "default")) AS experience_type,
     j.starts,
     j.first_started_at,
     j.last_started_at,
@@ -178,7 +178,7 @@ COMMENT ON VIEW jimo.journey_conversions IS
 'One row per jimer x experience (from jimo.journeys): whether the jimer completed within the conversion window (setting jimo.funnel_window, default 14 days) after their first start, i.e. some completion at a time c with first_started_at <= c <= first_started_at + window. Completions before the first start never count; a later run only counts if its completion falls inside the window after the first start. Exact: when journeys'' first/last completion cannot tell (3+ completions around the first start) one lookup in jimo.events decides (the lookups for that rare case are cheap only if jimo.events is indexed on (experience_uid, jimer_uid)).';
 COMMENT ON COLUMN jimo.journey_conversions.experience_uid IS 'The experience (tour, survey, checklist, hint, banner or post)';
 COMMENT ON COLUMN jimo.journey_conversions.jimer_uid IS 'The jimer (end user)';
-COMMENT ON COLUMN jimo.journey_conversions.experience_type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST: jimo.experiences.type in upper case (NULL when none was sent; jimo.all_experiences then tells it from the event names)';
+COMMENT ON COLUMN jimo.journey_conversions.experience_type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST, as jimo.all_experiences tells it: jimo.experiences.type in upper case, or the first part of its event names when its latest snapshot has none (0.9: NULL then)';
 COMMENT ON COLUMN jimo.journey_conversions.starts IS 'Number of distinct *.started events';
 COMMENT ON COLUMN jimo.journey_conversions.first_started_at IS 'Time of the first start: the window runs from here';
 COMMENT ON COLUMN jimo.journey_conversions.last_started_at IS 'Time of the latest start';

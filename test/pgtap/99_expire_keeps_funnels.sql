@@ -14,7 +14,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(26);
+SELECT plan(27);
 
 -- m20: a month that a retention of one year expires; m3 and m0 are kept
 CREATE TEMP TABLE t0 AS
@@ -189,6 +189,12 @@ SELECT results_eq(
        WHERE experience_uid = 'e1e1e1e1-0000-4000-8000-000000000002' AND s.stage = 'started'$$,
     $$VALUES ('SURVEY', 3::bigint)$$,
     'survey 2 keeps its type once its typing events are gone, and counts its new jimer');
+
+SELECT results_eq(
+    $$SELECT DISTINCT experience_type FROM jimo.journey_conversions
+       WHERE experience_uid = 'e1e1e1e1-0000-4000-8000-000000000002'$$,
+    $$VALUES ('SURVEY')$$,
+    'journey_conversions types survey 2 as all_experiences does');
 
 SELECT * FROM finish();
 ROLLBACK;

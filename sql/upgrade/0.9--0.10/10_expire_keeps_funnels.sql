@@ -237,3 +237,51 @@ FULL JOIN (
     WHERE likes > 0 OR comments > 0
     GROUP BY experience_uid
 ) a ON a.experience_uid = x.uid;
+
+-- journey_conversions.experience_type by the same rule as all_experiences
+-- (0.9: NULL for an experience whose snapshots carry no type)
+CREATE OR REPLACE VIEW jimo.journey_conversions AS
+SELECT
+    j.experience_uid,
+    j.jimer_uid,
+    coalesce(upper(x.type), upper(x.event_type COLLATE "default")) AS experience_type,
+    j.starts,
+    j.first_started_at,
+    j.last_started_at,
+    j.completions,
+    j.first_completed_at,
+    j.last_completed_at,
+    c.completed_after_start_at,
+    w.funnel_window,
+    coalesce(c.completed_after_start_at - j.first_started_at <= w.funnel_window, false) AS converted,
+    CASE WHEN c.completed_after_start_at - j.first_started_at <= w.funnel_window
+         THEN date_part('epoch', c.completed_after_start_at - j.first_started_at)
+    END AS seconds_to_complete,
+    (j.completions > 0 AND j.starts = 0) AS completed_without_start,
+    j.progress_events,
+    j.dismissals,
+    j.first_dismissed_at,
+    j.last_dismissed_at,
+    j.views,
+    j.first_seen_at,
+    j.last_seen_at,
+    j.likes,
+    j.comments,
+    least(j.first_started_at, j.first_progress_at, j.first_completed_at, j.first_dismissed_at,
+          j.first_seen_at, j.first_liked_at, j.first_commented_at) AS first_activity_at,
+    greatest(j.last_started_at, j.last_progress_at, j.last_completed_at, j.last_dismissed_at,
+             j.last_seen_at, j.last_liked_at, j.last_commented_at) AS last_activity_at,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.journeys j
+LEFT JOIN jimo.experiences x ON x.uid = j.experience_uid
+CROSS JOIN (SELECT coalesce(nullif(current_setting('jimo.funnel_window', true), ''),
+                            '14 days')::interval AS funnel_window
+            OFFSET 0) w
+CROSS JOIN LATERAL (
+    SELECT jimo.first_completion_after_start(j.experience_uid, j.jimer_uid, j.first_started_at,
+               j.first_completed_at, j.last_completed_at, j.completions)
+           AS completed_after_start_at
+) c;
+
+COMMENT ON COLUMN jimo.journey_conversions.experience_type IS 'TOUR, SURVEY, CHECKLIST, HINT, BANNER or POST, as jimo.all_experiences tells it: jimo.experiences.type in upper case, or the first part of its event names when its latest snapshot has none (0.9: NULL then)';

@@ -35,7 +35,7 @@ BEGIN
     SELECT
         j.experience_uid,
         j.jimer_uid,
-        upper(x.type) AS experience_type,
+        coalesce(upper(x.type), upper(x.event_type COLLATE "default")) AS experience_type,
         j.starts,
         j.first_started_at,
         j.last_started_at,
