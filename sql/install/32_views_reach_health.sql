@@ -46,7 +46,8 @@ CREATE VIEW jimo.experience_reach_daily AS
 SELECT
     t.day,
     t.experience_uid,
-    coalesce(upper(x.type), upper(t.event_prefix COLLATE "default")) AS type,
+    coalesce(upper(x.type), upper(x.event_type COLLATE "default"),
+             upper(t.event_prefix COLLATE "default")) AS type,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
     t.unique_jimers::bigint AS unique_jimers,
@@ -65,15 +66,15 @@ FROM jimo.seen_day_totals t
 -- only some of them (SELECT count(*) FROM the view), did not see that the
 -- key determines the rest and refused it.
 LEFT JOIN (
-    SELECT e.uid, e.type, e.title, e.is_deleted, e.project_uid, jimo.tag_names(e.tags) AS tags
+    SELECT e.uid, e.type, e.event_type, e.title, e.is_deleted, e.project_uid, jimo.tag_names(e.tags) AS tags
     FROM jimo.experiences e
-    GROUP BY e.uid, e.type, e.title, e.is_deleted, e.project_uid, e.tags
+    GROUP BY e.uid, e.type, e.event_type, e.title, e.is_deleted, e.project_uid, e.tags
 ) x ON x.uid = t.experience_uid;
 
 COMMENT ON VIEW jimo.experience_reach_daily IS 'jimo.experience_reach per UTC day on which the experience was seen, counted like jimo.journeys counts them (distinct *.seen events of a jimer). Reads the daily rollup jimo.seen_day_totals (one row per day and experience), so WHERE day BETWEEN ... reads only those days. Days are UTC days whatever the session''s TimeZone (0.1 used the session''s zone and read every row of jimo.events).';
 COMMENT ON COLUMN jimo.experience_reach_daily.day IS 'UTC day of the *.seen events';
 COMMENT ON COLUMN jimo.experience_reach_daily.experience_uid IS 'The hint, banner or other seen experience';
-COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case)';
+COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper case), as jimo.all_experiences tells it (0.10; before, an experience whose snapshots carry no type took the first part of that day''s event names)';
 COMMENT ON COLUMN jimo.experience_reach_daily.title IS 'Title (latest snapshot)';
 COMMENT ON COLUMN jimo.experience_reach_daily.is_deleted IS 'True once the experience was deleted';
 COMMENT ON COLUMN jimo.experience_reach_daily.unique_jimers IS 'Distinct jimers who saw it that day';

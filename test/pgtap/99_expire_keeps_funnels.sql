@@ -14,7 +14,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(27);
+SELECT plan(28);
 
 -- m20: a month that a retention of one year expires; m3 and m0 are kept
 CREATE TEMP TABLE t0 AS
@@ -195,6 +195,12 @@ SELECT results_eq(
        WHERE experience_uid = 'e1e1e1e1-0000-4000-8000-000000000002'$$,
     $$VALUES ('SURVEY')$$,
     'journey_conversions types survey 2 as all_experiences does');
+
+SELECT results_eq(
+    $$SELECT DISTINCT type FROM jimo.experience_reach_daily
+       WHERE experience_uid = 'e1e1e1e1-0000-4000-8000-000000000004'$$,
+    $$VALUES ('BANNER')$$,
+    'experience_reach_daily types hint 4 as all_experiences does, on the days of each kind of event');
 
 SELECT * FROM finish();
 ROLLBACK;
