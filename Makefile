@@ -27,6 +27,7 @@ OBJS = \
 	src/probe.o \
 	src/payload.o \
 	src/rollups.o \
+	src/step_scales.o \
 	src/steps.o \
 	src/store.o \
 	src/subxact.o \

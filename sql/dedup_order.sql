@@ -8,7 +8,7 @@ SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 
 -------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ FROM jimo.events ORDER BY occurred_at, deliveries;
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 CREATE TEMP TABLE times AS
 SELECT t AS time_as_sent, r.*
@@ -69,7 +69,7 @@ ORDER BY e.occurred_at, time_as_sent;
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 -- ev(name, minute, experience uid, title, state, who, username)
 CREATE FUNCTION pg_temp.ev(name text, minute int, xuid text, title text,
@@ -147,7 +147,7 @@ FROM jimo.journeys ORDER BY experience_uid;
 -------------------------------------------------------------------------------
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 -- experience ...0b: newest first (minute 30), then older ones, in separate calls
 SELECT pg_temp.recv_each(ARRAY[
@@ -295,6 +295,10 @@ UNION ALL
 SELECT 'survey_steps', count(*), md5(string_agg(j::text, '/' ORDER BY j.experience_uid, j.step_uid))
 FROM jimo.survey_steps j
 UNION ALL
+SELECT 'survey_step_stats', count(*), md5(string_agg(j::text, '/'
+    ORDER BY j.experience_uid, j.step_uid, j.step_type))
+FROM jimo.survey_step_stats j
+UNION ALL
 SELECT 'survey_answers', count(*), md5(string_agg(
     concat_ws('|', e.digest, a.experience_uid, a.jimer_uid, a.answered_at, a.step_uid,
               a.step_title, a.step_type, a.step_position, a.answer_text, a.answer_number,
@@ -326,7 +330,7 @@ DECLARE
 BEGIN
     TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
              jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
     bodies := ARRAY(SELECT body FROM deliveries ORDER BY md5(body || seed), d);
     IF batch_size = 0 THEN
@@ -454,6 +458,22 @@ SELECT (SELECT count(*) FROM jimo.survey_step_journeys) AS step_journeys,
             ORDER BY a.experience_uid, coalesce(a.step_uid, ''),
                      a.answered_at DESC, jimo.event_rank(e.name) DESC, e.digest DESC)) d)
            AS steps_not_from_newest_answer;
+-- ... and each step's scale (0.11) is the count, minimum, maximum, AND and
+-- OR over its answers of each step type, NULL survey, step or type included.
+SELECT (SELECT count(*) FROM jimo.survey_step_stats) AS step_stats,
+       (SELECT count(*) FROM (
+            SELECT * FROM jimo.survey_step_stats
+            EXCEPT
+            SELECT experience_uid, step_uid, step_type, min(answered_at), max(answered_at),
+                   count(*), count(answer_number),
+                   bool_and(coalesce(answer_number BETWEEN 0 AND 10
+                                     AND answer_number = trunc(answer_number), false)),
+                   trim_scale(min(answer_number)), trim_scale(max(answer_number)),
+                   bool_or(answer_choices IS NOT NULL)
+            FROM jimo.survey_answers
+            GROUP BY 1, 2, 3) d) AS stats_not_from_answers,
+       (SELECT count(*) FROM (SELECT DISTINCT experience_uid, step_uid, step_type
+                              FROM jimo.survey_answers) d) AS answer_step_types;
 
 -- Now other orders, other splits into calls: every table identical.
 CREATE TEMP TABLE runs AS
@@ -472,7 +492,7 @@ GROUP BY seed, batch_size ORDER BY seed, batch_size;
 -- The same, split over several transactions (psql autocommits each call).
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 \set ECHO none
 \o /dev/null
@@ -490,7 +510,7 @@ FROM pg_temp.snapshot() s JOIN reference f USING (tbl);
 -- identical, and the counters count every delivery.
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 SELECT status, count(*)
 FROM jimo.receive_batch(ARRAY(SELECT body FROM deliveries, generate_series(1, 3)

@@ -11,7 +11,7 @@ SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 
 -- The objects that payloads carry, by key.

@@ -9,7 +9,7 @@ SET datestyle = 'ISO, YMD';
 SET client_min_messages = warning;
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes;
 
 -- ok(extra): a valid tour.started whose keys "extra" overrides

@@ -40,6 +40,7 @@
 #include "layout.h"
 #include "partitions.h"
 #include "rollups.h"
+#include "step_scales.h"
 #include "steps.h"
 #include "subxact.h"
 
@@ -326,6 +327,7 @@ write_events(JimoUnique *uniq, int n)
 	jimo_store_events(uniq, n);
 	write_facts_and_journeys(uniq, n);
 	jimo_steps_write(uniq, n);
+	jimo_step_scales_write(uniq, n);
 	jimo_rollups_write(uniq, n);
 	for (k = 0; k < JIMO_NENTITIES; k++)
 		write_entities(uniq, n, (JimoEntityKind) k);

@@ -253,6 +253,39 @@ COMMENT ON TABLE jimo.survey_steps IS 'One row per survey step: title, type and 
 COMMENT ON COLUMN jimo.survey_steps.step_uid IS 'The step uid as sent, or '''' when the step has none';
 COMMENT ON COLUMN jimo.survey_steps.answers IS 'Distinct survey.step.answered events for this step';
 
+-- What each step is answered on, per step type sent, kept at ingest so that
+-- jimo.survey_step_scales (which decides between NPS, rating and choices)
+-- reads one row per step instead of every answer (0.11).  Counts, minimums,
+-- maximums, AND and OR: the merge is order-independent.  Survey, step and
+-- type may each be missing from an answer; NULLs are one key value here.
+CREATE TABLE jimo.survey_step_stats (
+    experience_uid     uuid,
+    step_uid           text,
+    step_type          text,
+    first_answered_at  timestamptz NOT NULL,
+    last_answered_at   timestamptz NOT NULL,
+    answers            bigint NOT NULL,
+    numeric_answers    bigint NOT NULL,
+    all_scores         boolean NOT NULL,
+    scale_min_seen     numeric,
+    scale_max_seen     numeric,
+    with_choices       boolean NOT NULL
+) WITH (fillfactor = 80);
+-- The type is keyed by its MD5: it is stored as sent, of any length, and an
+-- index entry holds at most 2.7 kB (step uids are bounded at ingest).
+CREATE UNIQUE INDEX survey_step_stats_key ON jimo.survey_step_stats
+    (experience_uid, step_uid, md5(step_type)) NULLS NOT DISTINCT;
+COMMENT ON TABLE jimo.survey_step_stats IS 'One row per survey, step and step type sent with its answers (NULLs included): how its answers are scaled, maintained at ingest from every survey.step.answered stored; jimo.survey_step_scales reads it (0.11)';
+COMMENT ON COLUMN jimo.survey_step_stats.step_type IS 'The step type as sent with these answers (NULL when none was)';
+COMMENT ON COLUMN jimo.survey_step_stats.first_answered_at IS 'Earliest answer time';
+COMMENT ON COLUMN jimo.survey_step_stats.last_answered_at IS 'Latest answer time';
+COMMENT ON COLUMN jimo.survey_step_stats.answers IS 'Distinct survey.step.answered events stored';
+COMMENT ON COLUMN jimo.survey_step_stats.numeric_answers IS 'Those whose answer is a number';
+COMMENT ON COLUMN jimo.survey_step_stats.all_scores IS 'True when every answer is an integer 0..10';
+COMMENT ON COLUMN jimo.survey_step_stats.scale_min_seen IS 'Lowest numeric answer';
+COMMENT ON COLUMN jimo.survey_step_stats.scale_max_seen IS 'Highest numeric answer';
+COMMENT ON COLUMN jimo.survey_step_stats.with_choices IS 'True when some answer is a list of options';
+
 CREATE TABLE jimo.checklist_tasks (
     event_id         bigint NOT NULL,
     experience_uid   uuid,

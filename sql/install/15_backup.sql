@@ -18,6 +18,7 @@ SELECT pg_catalog.pg_extension_config_dump('jimo.users', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.survey_answers', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.survey_step_journeys', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.survey_steps', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.survey_step_stats', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.checklist_tasks', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.post_comments', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.post_likes', '');

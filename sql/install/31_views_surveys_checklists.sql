@@ -148,9 +148,10 @@ SELECT
     coalesce(step_type ~* 'choice|select|multiple|single|checkbox|radio|poll', false)
         OR with_choices AS is_choice
 FROM (
-    -- per step, from one row per step type sent (t below): the type of the
-    -- latest answer (ties: the first type in order), and the type tested
-    -- once per type rather than once per answer
+    -- per step, from one row per step type sent (jimo.survey_step_stats,
+    -- kept at ingest since 0.11; before, the same numbers were computed
+    -- from every answer on every read): the type of the latest answer
+    -- (ties: the first type in order), and the type tested once per type
     SELECT
         t.experience_uid,
         t.step_uid,
@@ -165,32 +166,17 @@ FROM (
         trim_scale(min(t.scale_min_seen)) AS scale_min_seen,
         trim_scale(max(t.scale_max_seen)) AS scale_max_seen,
         bool_or(t.with_choices) AS with_choices
-    FROM (
-        SELECT
-            a.experience_uid,
-            a.step_uid,
-            a.step_type,
-            max(a.answered_at) AS last_answered_at,
-            count(*) AS answers,
-            count(a.answer_number) AS numeric_answers,
-            bool_and(coalesce(a.answer_number BETWEEN 0 AND 10
-                              AND a.answer_number = trunc(a.answer_number), false)) AS all_scores,
-            min(a.answer_number) AS scale_min_seen,
-            max(a.answer_number) AS scale_max_seen,
-            bool_or(a.answer_choices IS NOT NULL) AS with_choices
-        FROM jimo.survey_answers a
-        GROUP BY a.experience_uid, a.step_uid, a.step_type
-    ) t
+    FROM jimo.survey_step_stats t
     GROUP BY t.experience_uid, t.step_uid
 ) g;
 
 COMMENT ON VIEW jimo.survey_step_scales IS
-'One row per answered survey step: the scale its answers are on and which summary view shows it. is_nps: the step''s type contains "nps" or "net promoter" (any case), or the step has no type and every answer is an integer 0..10 with at least one above 7 (so a 1-5 or 1-7 rating is never NPS; a step typed otherwise, e.g. OPINION_SCALE, never is). is_rating: not NPS and every answer is a number (see jimo.survey_ratings). is_choice: the type names a choice or some answer is a list of options (see jimo.survey_choices).';
+'One row per answered survey step: the scale its answers are on and which summary view shows it. is_nps: the step''s type contains "nps" or "net promoter" (any case), or the step has no type and every answer is an integer 0..10 with at least one above 7 (so a 1-5 or 1-7 rating is never NPS; a step typed otherwise, e.g. OPINION_SCALE, never is). is_rating: not NPS and every answer is a number (see jimo.survey_ratings). is_choice: the type names a choice or some answer is a list of options (see jimo.survey_choices). Read from jimo.survey_step_stats, kept at ingest (0.11): every answer ever stored counts, those of months jimo.expire() dropped too, so a step keeps its scale when its older answers expire.';
 COMMENT ON COLUMN jimo.survey_step_scales.experience_uid IS 'The survey';
 COMMENT ON COLUMN jimo.survey_step_scales.step_uid IS 'The step';
 COMMENT ON COLUMN jimo.survey_step_scales.step_type IS 'The step''s type as sent with its latest typed answer (NULL when never sent)';
 COMMENT ON COLUMN jimo.survey_step_scales.nps_typed IS 'True when some answer''s step type says NPS';
-COMMENT ON COLUMN jimo.survey_step_scales.answers IS 'Answers to the step';
+COMMENT ON COLUMN jimo.survey_step_scales.answers IS 'Answers to the step stored (expired ones included)';
 COMMENT ON COLUMN jimo.survey_step_scales.numeric_answers IS 'Answers that are numbers';
 COMMENT ON COLUMN jimo.survey_step_scales.scale_min_seen IS 'Lowest numeric answer seen (the scale itself is not sent by Jimo), in its shortest form (5.0 shows as 5)';
 COMMENT ON COLUMN jimo.survey_step_scales.scale_max_seen IS 'Highest numeric answer seen, in its shortest form';

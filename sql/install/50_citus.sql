@@ -39,6 +39,7 @@ AS $$
            ('projects', 'reference', NULL),
            ('users', 'reference', NULL),
            ('survey_steps', 'reference', NULL),
+           ('survey_step_stats', 'reference', NULL),
            ('seen_day_totals', 'reference', NULL),
            ('rejected', 'coordinator', NULL),
            ('delivery_days', 'coordinator', NULL),

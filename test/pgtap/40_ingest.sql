@@ -14,7 +14,7 @@ SELECT plan(33);
 CREATE FUNCTION pg_temp.empty() RETURNS void LANGUAGE sql AS $$
 TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers,
          jimo.users, jimo.projects, jimo.journeys,
-         jimo.survey_steps, jimo.survey_step_journeys, jimo.survey_answers,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers,
          jimo.checklist_tasks, jimo.post_comments, jimo.post_likes
 $$;
 SELECT pg_temp.empty();

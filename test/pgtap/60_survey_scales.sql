@@ -8,7 +8,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(14);
+SELECT plan(20);
 
 -- answer(step uid, step type or NULL, answer as JSON, jimer number, event time in ms)
 CREATE FUNCTION pg_temp.answer(step text, typ text, ans jsonb, jimer int, t bigint) RETURNS text
@@ -122,6 +122,54 @@ SELECT results_eq($$SELECT step_uid, nps FROM jimo.survey_nps ORDER BY step_uid$
 -- the rule is about the answers seen, so say so in the view comment.
 SELECT matches(obj_description('jimo.survey_step_scales'::regclass, 'pg_class'),
                'at least one above 7', 'the rule is in the view''s comment');
+
+-- 0.11: the scales come from jimo.survey_step_stats, kept at ingest.  One
+-- step answered with other types and the same number written 5.0 and 5, and
+-- answers without a step uid; then everything again from nothing, newest
+-- first in calls of 2, and redelivered: the same scales, and the rollup equals
+-- what the stored answers give.
+SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
+    pg_temp.answer('mixed', 'RATING', '5.0', 1, 1740000000070),
+    pg_temp.answer('mixed', NULL, '5', 2, 1740000000071),
+    pg_temp.answer('mixed', 'rating', '2', 3, 1740000000072),
+    pg_temp.answer(NULL, NULL, '9', 1, 1740000000080),
+    pg_temp.answer(NULL, 'NPS', '"text"', 2, 1740000000081)]) WHERE status = 'stored'), 5::bigint,
+    'five more answers stored');
+SELECT results_eq(
+    $$SELECT step_uid, step_type, answers, numeric_answers, scale_min_seen::text, scale_max_seen::text,
+             is_nps, is_rating FROM jimo.survey_step_scales WHERE step_uid IS NULL OR step_uid = 'mixed'
+      ORDER BY step_uid$$,
+    $$VALUES ('mixed', 'rating', 3::bigint, 3::bigint, '2', '5', false, true),
+             (NULL, 'NPS', 2, 1, '9', '9', true, false)$$,
+    'a step''s latest type, its answers of every type, 5.0 and 5 as 5, a step without uid');
+CREATE TEMP TABLE scales_once AS SELECT * FROM jimo.survey_step_scales;
+CREATE TEMP TABLE bodies AS
+SELECT payload::text AS body, row_number() OVER (ORDER BY occurred_at DESC, digest) AS n
+FROM jimo.events;
+TRUNCATE jimo.events, jimo.rejected, jimo.experiences, jimo.jimers, jimo.journeys,
+         jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys, jimo.survey_answers;
+SELECT is((SELECT count(*) FROM generate_series(1, (SELECT count(*) FROM bodies), 2) AS g(i)
+           CROSS JOIN LATERAL jimo.receive_batch(ARRAY(SELECT body FROM bodies
+                                                       WHERE n BETWEEN g.i AND g.i + 1 ORDER BY n)) r
+           WHERE r.status = 'stored'), 31::bigint, 'all again, newest first, in calls of 2');
+SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY(SELECT body FROM bodies ORDER BY md5(body)))
+           WHERE status = 'duplicate'), 31::bigint, 'and once more: all duplicates');
+SELECT set_eq($$SELECT * FROM jimo.survey_step_scales$$, $$SELECT * FROM scales_once$$,
+              'the same scales for another order and split');
+SELECT is((SELECT count(*) FROM (
+              SELECT * FROM jimo.survey_step_stats
+              EXCEPT ALL
+              SELECT experience_uid, step_uid, step_type, min(answered_at), max(answered_at),
+                     count(*), count(answer_number),
+                     bool_and(coalesce(answer_number BETWEEN 0 AND 10
+                                       AND answer_number = trunc(answer_number), false)),
+                     trim_scale(min(answer_number)), trim_scale(max(answer_number)),
+                     bool_or(answer_choices IS NOT NULL)
+              FROM jimo.survey_answers GROUP BY 1, 2, 3) d)
+          + (SELECT count(*) FROM jimo.survey_step_stats)
+          - (SELECT count(*) FROM (SELECT DISTINCT experience_uid, step_uid, step_type
+                                   FROM jimo.survey_answers) d),
+          0::bigint, 'jimo.survey_step_stats is the stored answers summed up, one row per step type');
 
 SELECT * FROM finish();
 ROLLBACK;

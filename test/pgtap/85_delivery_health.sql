@@ -145,7 +145,7 @@ SELECT is(current_setting('jimo.delivery_rollup'), 'on', 'and ingest keeps the r
 
 -- The same deliveries in another order and other calls end the same.
 TRUNCATE jimo.events, jimo.rejected, jimo.journeys, jimo.experiences, jimo.jimers, jimo.users, jimo.projects,
-         jimo.seen_days, jimo.seen_day_totals, jimo.survey_steps, jimo.survey_step_journeys,
+         jimo.seen_days, jimo.seen_day_totals, jimo.survey_steps, jimo.survey_step_stats, jimo.survey_step_journeys,
          jimo.delivery_days, jimo.delivery_lags CASCADE;
 SELECT cmp_ok(pg_temp.deliver(0, 1600, 7), '>', 1900::bigint, 'everything again, in another order, calls of 1 to 7');
 SELECT pg_temp.same('delivery_health equals the count over the stored rows');
