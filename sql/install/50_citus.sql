@@ -39,12 +39,12 @@ AS $$
            ('projects', 'reference', NULL),
            ('users', 'reference', NULL),
            ('survey_steps', 'reference', NULL),
-           ('survey_step_stats', 'reference', NULL),
            ('seen_day_totals', 'reference', NULL),
            ('rejected', 'coordinator', NULL),
            ('delivery_days', 'coordinator', NULL),
            ('delivery_lags', 'coordinator', NULL),
-           ('expired_months', 'coordinator', NULL)
+           ('expired_months', 'coordinator', NULL),
+           ('survey_step_stats', 'coordinator', NULL)
 $$;
 COMMENT ON FUNCTION jimo.citus_tables() IS 'How jimo.distribute() places each table on Citus: distributed by its shard column and colocated with jimo.jimers, a reference table on every node, or local to the coordinator';
 

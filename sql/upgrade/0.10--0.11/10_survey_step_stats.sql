@@ -39,8 +39,7 @@ COMMENT ON COLUMN jimo.survey_step_stats.with_choices IS 'True when some answer 
 -- writing answers now, so that their answers are counted here; a call that
 -- starts after it finds the table and writes it itself (step_scales.c).
 -- Not on a Citus worker, where Citus runs this script again with DDL
--- propagation off: there jimo.survey_answers holds no rows (its shards do),
--- and the coordinator's table becomes a reference table below.
+-- propagation off: there jimo.survey_answers holds no rows (its shards do).
 DO $$
 BEGIN
     IF coalesce(current_setting('citus.enable_ddl_propagation', true), 'on') = 'off' THEN
@@ -63,7 +62,11 @@ $$;
 SELECT pg_catalog.pg_extension_config_dump('jimo.survey_step_stats', '');
 GRANT SELECT ON jimo.survey_step_stats TO jimo_reader;
 
--- placed as a reference table by jimo.distribute()
+-- On Citus it stays on the coordinator (jimo.citus_tables()): an upgrade
+-- cannot make a new table a reference table, since Citus runs this script on
+-- the workers only after the coordinator's and never creates an extension's
+-- table on a worker itself.  Only ingest on the coordinator writes it, and
+-- Citus reads it into the survey views' distributed queries as a subquery.
 CREATE OR REPLACE FUNCTION jimo.citus_tables(OUT table_name name, OUT placement text,
                                   OUT shard_column name)
     RETURNS SETOF record
@@ -83,12 +86,12 @@ AS $$
            ('projects', 'reference', NULL),
            ('users', 'reference', NULL),
            ('survey_steps', 'reference', NULL),
-           ('survey_step_stats', 'reference', NULL),
            ('seen_day_totals', 'reference', NULL),
            ('rejected', 'coordinator', NULL),
            ('delivery_days', 'coordinator', NULL),
            ('delivery_lags', 'coordinator', NULL),
-           ('expired_months', 'coordinator', NULL)
+           ('expired_months', 'coordinator', NULL),
+           ('survey_step_stats', 'coordinator', NULL)
 $$;
 
 CREATE OR REPLACE VIEW jimo.survey_step_scales AS
@@ -133,21 +136,3 @@ COMMENT ON VIEW jimo.survey_step_scales IS
 'One row per answered survey step: the scale its answers are on and which summary view shows it. is_nps: the step''s type contains "nps" or "net promoter" (any case), or the step has no type and every answer is an integer 0..10 with at least one above 7 (so a 1-5 or 1-7 rating is never NPS; a step typed otherwise, e.g. OPINION_SCALE, never is). is_rating: not NPS and every answer is a number (see jimo.survey_ratings). is_choice: the type names a choice or some answer is a list of options (see jimo.survey_choices). Read from jimo.survey_step_stats, kept at ingest (0.11): every answer ever stored counts, those of months jimo.expire() dropped too, so a step keeps its scale when its older answers expire.';
 COMMENT ON COLUMN jimo.survey_step_scales.answers IS 'Answers to the step stored (expired ones included)';
 
--- On a distributed database (the coordinator), a reference table now, as
--- jimo.distribute() would place it.
-DO $$
-DECLARE
-    distributed boolean := false;
-BEGIN
-    IF coalesce(current_setting('citus.enable_ddl_propagation', true), 'on') = 'off' THEN
-        RETURN;
-    END IF;
-    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
-        EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = ''jimo.journeys''::regclass)'
-            INTO distributed;
-    END IF;
-    IF distributed THEN
-        EXECUTE 'SELECT create_reference_table(''jimo.survey_step_stats'')';
-    END IF;
-END
-$$;
