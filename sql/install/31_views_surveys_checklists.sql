@@ -146,7 +146,9 @@ SELECT
     NOT (nps_typed OR (step_type IS NULL AND all_scores AND scale_max_seen > 7))
         AND numeric_answers = answers AS is_rating,
     coalesce(step_type ~* 'choice|select|multiple|single|checkbox|radio|poll', false)
-        OR with_choices AS is_choice
+        OR with_choices AS is_choice,
+    first_answered_at,
+    last_answered_at
 FROM (
     -- per step, from one row per step type sent (jimo.survey_step_stats,
     -- kept at ingest since 0.11; before, the same numbers were computed
@@ -165,7 +167,9 @@ FROM (
         -- of them was read first
         trim_scale(min(t.scale_min_seen)) AS scale_min_seen,
         trim_scale(max(t.scale_max_seen)) AS scale_max_seen,
-        bool_or(t.with_choices) AS with_choices
+        bool_or(t.with_choices) AS with_choices,
+        min(t.first_answered_at) AS first_answered_at,
+        max(t.last_answered_at) AS last_answered_at
     FROM jimo.survey_step_stats t
     GROUP BY t.experience_uid, t.step_uid
 ) g;
@@ -183,56 +187,46 @@ COMMENT ON COLUMN jimo.survey_step_scales.scale_max_seen IS 'Highest numeric ans
 COMMENT ON COLUMN jimo.survey_step_scales.is_nps IS 'Shown in jimo.survey_nps (rule in the view comment)';
 COMMENT ON COLUMN jimo.survey_step_scales.is_rating IS 'Shown in jimo.survey_ratings: not NPS, every answer a number';
 COMMENT ON COLUMN jimo.survey_step_scales.is_choice IS 'Shown in jimo.survey_choices';
+COMMENT ON COLUMN jimo.survey_step_scales.first_answered_at IS 'Time of its first answer stored (expired ones included; 0.11)';
+COMMENT ON COLUMN jimo.survey_step_scales.last_answered_at IS 'Time of its latest answer (0.11)';
 
 CREATE VIEW jimo.survey_nps AS
 SELECT
-    experience_uid,
-    title,
-    is_deleted,
-    step_uid,
-    step_title,
-    nps_typed,
-    responses,
-    respondents,
-    promoters,
-    passives,
-    detractors,
-    round(100.0 * (promoters - detractors) / responses, 1) AS nps,
-    round((1.96 * 100 * sqrt((promoters::numeric / responses + detractors::numeric / responses
-                              - ((promoters - detractors)::numeric / responses) ^ 2)
-                             / responses))::numeric, 1) AS nps_margin_95,
-    project_uid,
-    jimo.tag_names(tags) AS tags
-FROM (
+    k.experience_uid,
+    x.title,
+    coalesce(x.is_deleted, false) AS is_deleted,
+    k.step_uid,
+    c.step_title,
+    k.nps_typed,
+    c.responses,
+    c.respondents,
+    c.promoters,
+    c.passives,
+    c.detractors,
+    round(100.0 * (c.promoters - c.detractors) / c.responses, 1) AS nps,
+    round((1.96 * 100 * sqrt((c.promoters::numeric / c.responses + c.detractors::numeric / c.responses
+                              - ((c.promoters - c.detractors)::numeric / c.responses) ^ 2)
+                             / c.responses))::numeric, 1) AS nps_margin_95,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags
+FROM jimo.survey_step_scales k
+CROSS JOIN LATERAL (
     SELECT
-        a.experience_uid,
-        x.title,
-        coalesce(x.is_deleted, false) AS is_deleted,
-        a.step_uid,
         (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
              FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
-        k.nps_typed,
         count(*) FILTER (WHERE s.is_score) AS responses,
         count(DISTINCT a.jimer_uid) FILTER (WHERE s.is_score) AS respondents,
         count(*) FILTER (WHERE s.is_score AND a.answer_number >= 9) AS promoters,
         count(*) FILTER (WHERE s.is_score AND a.answer_number IN (7, 8)) AS passives,
-        count(*) FILTER (WHERE s.is_score AND a.answer_number <= 6) AS detractors,
-        x.project_uid,
-        x.tags
-    FROM jimo.survey_answers a
-    JOIN jimo.survey_step_scales k
-      ON k.is_nps
-     AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
-     AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
-     AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
+        count(*) FILTER (WHERE s.is_score AND a.answer_number <= 6) AS detractors
+    FROM jimo.step_answers(k.experience_uid, k.step_uid) a
     CROSS JOIN LATERAL (
         SELECT coalesce(a.answer_number BETWEEN 0 AND 10
                         AND a.answer_number = trunc(a.answer_number), false) AS is_score
     ) s
-    LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
-    GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed, x.project_uid, x.tags
-) g
-WHERE responses > 0;
+) c
+LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
+WHERE k.is_nps AND c.responses > 0;
 
 COMMENT ON VIEW jimo.survey_nps IS
 'Net Promoter Score per NPS step of a survey: a step whose type says NPS, or an untyped step whose answers are all integers 0..10 with at least one above 7 (jimo.survey_step_scales has the rule; 1-5 and 1-7 ratings are in jimo.survey_ratings instead). Every answer counts (a recurring survey gives several per jimer); non-score answers of an NPS-typed step are left out.';

@@ -3,12 +3,14 @@
 -- ratings, choices, and NPS and ratings over time.
 -------------------------------------------------------------------------------
 
--- Answers join their step (jimo.survey_step_scales) on experience and step,
--- either of which may be NULL.  Written as IS NOT DISTINCT FROM, the join
--- could only be a nested loop comparing every answer with every step; the
--- equivalent below (coalesce to '' and compare NULL-ness: a uuid's text is
--- never empty) is a hash or merge join: 1.7 s -> 0.3 s for survey_ratings
--- at 1M events (0.5 -> 0.6).
+-- Each view reads one step at a time (jimo.step_answers, 25_view_functions.sql):
+-- the steps it shows come from jimo.survey_step_scales, one row per step kept
+-- at ingest, and each step's answers are an index range of every month.
+-- Until 0.10 the answers of every step were joined to their step (written
+-- with coalesce to '' and the NULL-ness of each key, so that the join could
+-- be hashed: 1.7 s -> 0.3 s for survey_ratings at 1M events in 0.6), and
+-- survey_ratings and survey_choices grouped every answer of every step once
+-- more.  On Citus, jimo.use_citus_views() puts that join back (55_citus_views.sql).
 
 -- An answer as double precision, for percentile_cont: numbers beyond its
 -- range become +-Infinity, and those too close to 0 become 0, where the cast
@@ -26,30 +28,26 @@ COMMENT ON FUNCTION jimo.answer_float8(numeric) IS
 
 CREATE VIEW jimo.survey_ratings AS
 SELECT
-    r.experience_uid,
+    k.experience_uid,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
-    r.step_uid,
+    k.step_uid,
     r.step_title,
-    r.step_type,
+    k.step_type,
     r.responses,
     r.respondents,
     r.mean,
     r.median,
-    r.scale_min_seen,
-    r.scale_max_seen,
+    k.scale_min_seen,
+    k.scale_max_seen,
     d.distribution,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
-FROM (
+FROM jimo.survey_step_scales k
+CROSS JOIN LATERAL (
     SELECT
-        a.experience_uid,
-        a.step_uid,
         (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
              FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
-        k.step_type,
-        k.scale_min_seen,
-        k.scale_max_seen,
         count(*) AS responses,
         count(DISTINCT a.jimer_uid) AS respondents,
         -- a JSON number may be written out with up to 131 072 digits, and
@@ -62,32 +60,21 @@ FROM (
         -- (1e400 is valid JSON and a valid numeric) must not fail the view:
         -- such answers sort as +-Infinity or 0, in the same order
         percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median
-    FROM jimo.survey_answers a
-    JOIN jimo.survey_step_scales k
-      ON k.is_rating
-     AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
-     AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
-     AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
-    GROUP BY a.experience_uid, a.step_uid, k.step_type, k.scale_min_seen, k.scale_max_seen
+    FROM jimo.step_answers(k.experience_uid, k.step_uid) a
 ) r
-JOIN (
-    -- how many answers each value got, for every step with numbers at once
-    -- (every answer of a rating step is a number)
-    SELECT v.experience_uid, v.step_uid, jsonb_object_agg(v.value, v.answers) AS distribution
+CROSS JOIN LATERAL (
+    -- how many answers each value got, keyed by the shortest form of the
+    -- number: 5 and 5.0 count together as "5", whichever was read first
+    SELECT jsonb_object_agg(v.value, v.answers) AS distribution
     FROM (
-        -- keyed by the shortest form of the number: 5 and 5.0 count together
-        -- as "5", whichever was read first
-        SELECT a.experience_uid, a.step_uid, trim_scale(a.answer_number)::text AS value, count(*) AS answers
-        FROM jimo.survey_answers a
+        SELECT trim_scale(a.answer_number)::text AS value, count(*) AS answers
+        FROM jimo.step_answers(k.experience_uid, k.step_uid) a
         WHERE a.answer_number IS NOT NULL
-        GROUP BY a.experience_uid, a.step_uid, a.answer_number
+        GROUP BY a.answer_number
     ) v
-    GROUP BY v.experience_uid, v.step_uid
 ) d
-  ON coalesce(d.experience_uid::text, '') = coalesce(r.experience_uid::text, '')
- AND coalesce(d.step_uid, '') = coalesce(r.step_uid, '')
- AND (d.step_uid IS NULL) = (r.step_uid IS NULL)
-LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
+LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
+WHERE k.is_rating AND r.responses > 0 AND d.distribution IS NOT NULL;
 
 COMMENT ON VIEW jimo.survey_ratings IS
 'Per rating step of a survey (every answer a number and the step not NPS, see jimo.survey_step_scales: opinion scales, 1-5 or 1-7 satisfaction, sliders): responses, mean, median, the scale seen and how many answers each value got. Every answer counts.';
@@ -107,10 +94,10 @@ COMMENT ON COLUMN jimo.survey_ratings.distribution IS 'Answers per value, as a J
 
 CREATE VIEW jimo.survey_choices AS
 SELECT
-    c.experience_uid,
+    k.experience_uid,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
-    c.step_uid,
+    k.step_uid,
     c.choice,
     c.selections,
     c.respondents,
@@ -118,30 +105,24 @@ SELECT
     round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
-FROM (
-    SELECT a.experience_uid, a.step_uid, o.choice,
+FROM jimo.survey_step_scales k
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT a.jimer_uid) AS respondents
+    FROM jimo.step_answers(k.experience_uid, k.step_uid) a
+) t
+CROSS JOIN LATERAL (
+    SELECT o.choice,
            count(*) AS selections,
            count(DISTINCT a.jimer_uid) AS respondents
-    FROM jimo.survey_answers a
-    JOIN jimo.survey_step_scales k
-      ON k.is_choice
-     AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
-     AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
-     AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
+    FROM jimo.step_answers(k.experience_uid, k.step_uid) a
     -- each option once per answer: an answer that lists it twice chose it once
     CROSS JOIN LATERAL (SELECT DISTINCT u.choice
                         FROM unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS u(choice)) AS o
     WHERE o.choice IS NOT NULL
-    GROUP BY a.experience_uid, a.step_uid, o.choice
+    GROUP BY o.choice
 ) c
-JOIN (
-    SELECT a.experience_uid, a.step_uid, count(DISTINCT a.jimer_uid) AS respondents
-    FROM jimo.survey_answers a
-    GROUP BY a.experience_uid, a.step_uid
-) t ON coalesce(t.experience_uid::text, '') = coalesce(c.experience_uid::text, '')
-   AND coalesce(t.step_uid, '') = coalesce(c.step_uid, '')
-   AND (t.step_uid IS NULL) = (c.step_uid IS NULL)
-LEFT JOIN jimo.experiences x ON x.uid = c.experience_uid;
+LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
+WHERE k.is_choice;
 
 COMMENT ON VIEW jimo.survey_choices IS
 'Per choice step of a survey (type names a choice, or answers are lists of options; see jimo.survey_step_scales) and option chosen: how often and by how many jimers it was chosen, and their share of the step''s respondents. A multiple-choice answer counts for each option in it, so shares of one step may add up to more than 1. A single choice sent as a string counts as that option.';
@@ -159,38 +140,32 @@ COMMENT ON COLUMN jimo.survey_choices.share_of_respondents IS 'respondents / ste
 -- and once in its month, so filter on grain.
 CREATE VIEW jimo.survey_nps_trend AS
 SELECT
-    experience_uid,
-    step_uid,
-    grain,
-    period_start,
-    responses,
-    promoters,
-    passives,
-    detractors,
-    round(100.0 * (promoters - detractors) / responses, 1) AS nps,
+    k.experience_uid,
+    k.step_uid,
+    g.grain,
+    p.period_start,
+    c.responses,
+    c.promoters,
+    c.passives,
+    c.detractors,
+    round(100.0 * (c.promoters - c.detractors) / c.responses, 1) AS nps,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
-FROM (
+FROM jimo.survey_step_scales k
+CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+CROSS JOIN LATERAL jimo.answer_periods(g.grain, k.first_answered_at, k.last_answered_at) AS p(period_start)
+CROSS JOIN LATERAL (
     SELECT
-        a.experience_uid,
-        a.step_uid,
-        g.grain,
-        date_trunc(g.grain, a.answered_at) AS period_start,
         count(*) AS responses,
         count(*) FILTER (WHERE a.answer_number >= 9) AS promoters,
         count(*) FILTER (WHERE a.answer_number IN (7, 8)) AS passives,
         count(*) FILTER (WHERE a.answer_number <= 6) AS detractors
-    FROM jimo.survey_answers a
-    JOIN jimo.survey_step_scales k
-      ON k.is_nps
-     AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
-     AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
-     AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
-    CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+    FROM jimo.step_answers(k.experience_uid, k.step_uid, p.period_start,
+                           p.period_start + ('1 ' || g.grain)::interval) a
     WHERE a.answer_number BETWEEN 0 AND 10 AND a.answer_number = trunc(a.answer_number)
-    GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at)
-) t
-LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
+) c
+LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
+WHERE k.is_nps AND c.responses > 0;
 
 COMMENT ON VIEW jimo.survey_nps_trend IS
 'NPS of each NPS step (as in jimo.survey_nps) per week and per month of the answer time, for a trend chart: filter on grain. Weeks start on Monday; periods follow the session''s TimeZone.';
@@ -206,25 +181,29 @@ COMMENT ON COLUMN jimo.survey_nps_trend.nps IS '100 * (promoters - detractors) /
 
 CREATE VIEW jimo.survey_ratings_trend AS
 SELECT
-    a.experience_uid,
-    a.step_uid,
+    k.experience_uid,
+    k.step_uid,
     g.grain,
-    date_trunc(g.grain, a.answered_at) AS period_start,
-    count(*) AS responses,
-    -- beyond +-1e1000 an answer counts as +-1e1000 (see survey_ratings)
-    round(avg(least(greatest(a.answer_number, -1e1000), 1e1000)), 2) AS mean,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median,
+    p.period_start,
+    c.responses,
+    c.mean,
+    c.median,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
-FROM jimo.survey_answers a
-JOIN jimo.survey_step_scales k
-  ON k.is_rating
- AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
- AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
- AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
+FROM jimo.survey_step_scales k
 CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
-LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
-GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at), x.project_uid, x.tags;
+CROSS JOIN LATERAL jimo.answer_periods(g.grain, k.first_answered_at, k.last_answered_at) AS p(period_start)
+CROSS JOIN LATERAL (
+    SELECT
+        count(*) AS responses,
+        -- beyond +-1e1000 an answer counts as +-1e1000 (see survey_ratings)
+        round(avg(least(greatest(a.answer_number, -1e1000), 1e1000)), 2) AS mean,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median
+    FROM jimo.step_answers(k.experience_uid, k.step_uid, p.period_start,
+                           p.period_start + ('1 ' || g.grain)::interval) a
+) c
+LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
+WHERE k.is_rating AND c.responses > 0;
 
 COMMENT ON VIEW jimo.survey_ratings_trend IS
 'Mean and median of each rating step (as in jimo.survey_ratings) per week and per month of the answer time: filter on grain. Medians are computed per period, never averaged from shorter ones. Weeks start on Monday; periods follow the session''s TimeZone.';

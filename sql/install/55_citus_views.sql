@@ -2,7 +2,8 @@
 -- The views on Citus.
 --
 -- Most views read the distributed tables in ways Citus runs as they are (a
--- join on the jimer, a GROUP BY it can merge).  These ten cannot be: on one
+-- join on the jimer, a GROUP BY it can merge).  These ten cannot be (and
+-- since 0.11 the four survey views that read one step at a time, see there): on one
 -- node they walk jimo.journeys one experience at a time (a loose index scan,
 -- a LATERAL subquery per experience), look a rare case up in jimo.events
 -- from a function, or join answers to jimers on jimer_uid, and Citus can
@@ -425,6 +426,154 @@ BEGIN
     LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
     LEFT JOIN jimo.jimers jm ON jm.uid = a.jimer_key AND a.jimer_uid IS NOT NULL;
 
+    -- (0.11) On one node these read one step at a time (jimo.step_answers(),
+    -- a LATERAL call per step), which Citus cannot plan over the distributed
+    -- answers: here they join every answer to its step, as until 0.10.
+    CREATE OR REPLACE VIEW jimo.survey_nps AS
+    SELECT
+        experience_uid,
+        title,
+        is_deleted,
+        step_uid,
+        step_title,
+        nps_typed,
+        responses,
+        respondents,
+        promoters,
+        passives,
+        detractors,
+        round(100.0 * (promoters - detractors) / responses, 1) AS nps,
+        round((1.96 * 100 * sqrt((promoters::numeric / responses + detractors::numeric / responses
+                                  - ((promoters - detractors)::numeric / responses) ^ 2)
+                                 / responses))::numeric, 1) AS nps_margin_95,
+        project_uid,
+        jimo.tag_names(tags) AS tags
+    FROM (
+        SELECT
+            a.experience_uid,
+            x.title,
+            coalesce(x.is_deleted, false) AS is_deleted,
+            a.step_uid,
+            (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
+                 FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
+            k.nps_typed,
+            count(*) FILTER (WHERE s.is_score) AS responses,
+            count(DISTINCT a.jimer_uid) FILTER (WHERE s.is_score) AS respondents,
+            count(*) FILTER (WHERE s.is_score AND a.answer_number >= 9) AS promoters,
+            count(*) FILTER (WHERE s.is_score AND a.answer_number IN (7, 8)) AS passives,
+            count(*) FILTER (WHERE s.is_score AND a.answer_number <= 6) AS detractors,
+            x.project_uid,
+            x.tags
+        FROM jimo.survey_answers a
+        JOIN jimo.survey_step_scales k
+          ON k.is_nps
+         AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
+         AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
+         AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
+        CROSS JOIN LATERAL (
+            SELECT coalesce(a.answer_number BETWEEN 0 AND 10
+                            AND a.answer_number = trunc(a.answer_number), false) AS is_score
+        ) s
+        LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
+        GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed, x.project_uid, x.tags
+    ) g
+    WHERE responses > 0;
+
+    CREATE OR REPLACE VIEW jimo.survey_choices AS
+    SELECT
+        c.experience_uid,
+        x.title,
+        coalesce(x.is_deleted, false) AS is_deleted,
+        c.step_uid,
+        c.choice,
+        c.selections,
+        c.respondents,
+        t.respondents AS step_respondents,
+        round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents,
+        x.project_uid,
+        jimo.tag_names(x.tags) AS tags
+    FROM (
+        SELECT a.experience_uid, a.step_uid, o.choice,
+               count(*) AS selections,
+               count(DISTINCT a.jimer_uid) AS respondents
+        FROM jimo.survey_answers a
+        JOIN jimo.survey_step_scales k
+          ON k.is_choice
+         AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
+         AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
+         AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
+        -- each option once per answer: an answer that lists it twice chose it once
+        CROSS JOIN LATERAL (SELECT DISTINCT u.choice
+                            FROM unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS u(choice)) AS o
+        WHERE o.choice IS NOT NULL
+        GROUP BY a.experience_uid, a.step_uid, o.choice
+    ) c
+    JOIN (
+        SELECT a.experience_uid, a.step_uid, count(DISTINCT a.jimer_uid) AS respondents
+        FROM jimo.survey_answers a
+        GROUP BY a.experience_uid, a.step_uid
+    ) t ON coalesce(t.experience_uid::text, '') = coalesce(c.experience_uid::text, '')
+       AND coalesce(t.step_uid, '') = coalesce(c.step_uid, '')
+       AND (t.step_uid IS NULL) = (c.step_uid IS NULL)
+    LEFT JOIN jimo.experiences x ON x.uid = c.experience_uid;
+
+    CREATE OR REPLACE VIEW jimo.survey_nps_trend AS
+    SELECT
+        experience_uid,
+        step_uid,
+        grain,
+        period_start,
+        responses,
+        promoters,
+        passives,
+        detractors,
+        round(100.0 * (promoters - detractors) / responses, 1) AS nps,
+        x.project_uid,
+        jimo.tag_names(x.tags) AS tags
+    FROM (
+        SELECT
+            a.experience_uid,
+            a.step_uid,
+            g.grain,
+            date_trunc(g.grain, a.answered_at) AS period_start,
+            count(*) AS responses,
+            count(*) FILTER (WHERE a.answer_number >= 9) AS promoters,
+            count(*) FILTER (WHERE a.answer_number IN (7, 8)) AS passives,
+            count(*) FILTER (WHERE a.answer_number <= 6) AS detractors
+        FROM jimo.survey_answers a
+        JOIN jimo.survey_step_scales k
+          ON k.is_nps
+         AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
+         AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
+         AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
+        CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+        WHERE a.answer_number BETWEEN 0 AND 10 AND a.answer_number = trunc(a.answer_number)
+        GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at)
+    ) t
+    LEFT JOIN jimo.experiences x ON x.uid = t.experience_uid;
+
+    CREATE OR REPLACE VIEW jimo.survey_ratings_trend AS
+    SELECT
+        a.experience_uid,
+        a.step_uid,
+        g.grain,
+        date_trunc(g.grain, a.answered_at) AS period_start,
+        count(*) AS responses,
+        -- beyond +-1e1000 an answer counts as +-1e1000 (see survey_ratings)
+        round(avg(least(greatest(a.answer_number, -1e1000), 1e1000)), 2) AS mean,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY jimo.answer_float8(a.answer_number)) AS median,
+        x.project_uid,
+        jimo.tag_names(x.tags) AS tags
+    FROM jimo.survey_answers a
+    JOIN jimo.survey_step_scales k
+      ON k.is_rating
+     AND coalesce(k.experience_uid::text, '') = coalesce(a.experience_uid::text, '')
+     AND coalesce(k.step_uid, '') = coalesce(a.step_uid, '')
+     AND (k.step_uid IS NULL) = (a.step_uid IS NULL)
+    CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
+    LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
+    GROUP BY a.experience_uid, a.step_uid, g.grain, date_trunc(g.grain, a.answered_at), x.project_uid, x.tags;
+
     CREATE OR REPLACE VIEW jimo.survey_ratings AS
     WITH k AS MATERIALIZED (
         SELECT * FROM jimo.survey_step_scales
@@ -483,4 +632,4 @@ BEGIN
     LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
 END
 $fn$;
-COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings) by definitions with the same columns and rows that it can; jimo.distribute() calls it';
+COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings; and since 0.11 survey_nps, survey_choices, survey_nps_trend, survey_ratings_trend, which read one step at a time on one node) by definitions with the same columns and rows that it can; jimo.distribute() calls it';

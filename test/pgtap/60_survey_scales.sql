@@ -8,7 +8,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(20);
+SELECT plan(22);
 
 -- answer(step uid, step type or NULL, answer as JSON, jimer number, event time in ms)
 CREATE FUNCTION pg_temp.answer(step text, typ text, ans jsonb, jimer int, t bigint) RETURNS text
@@ -109,6 +109,28 @@ SELECT results_eq(
       WHERE step_uid = 'stars' ORDER BY grain$$,
     $$VALUES ('stars', 'month', 4::bigint, 2.75, 2.5::float8), ('stars', 'week', 4, 2.75, 2.5)$$,
     'survey_ratings_trend: mean and median per period');
+
+-- (0.11) A filter on the period reads only those periods' months: the
+-- February answers are never read for March, and the rows are the same as
+-- filtering the whole view.
+CREATE FUNCTION pg_temp.plan(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text; p text := '';
+BEGIN
+    FOR r IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+        p := p || r || E'\n';
+    END LOOP;
+    RETURN p;
+END $$;
+SELECT results_eq(
+    $$SELECT * FROM jimo.survey_nps_trend WHERE grain = 'month' AND period_start >= '2025-03-01' ORDER BY step_uid$$,
+    $$WITH t AS MATERIALIZED (SELECT * FROM jimo.survey_nps_trend)
+      SELECT * FROM t WHERE grain = 'month' AND period_start >= '2025-03-01' ORDER BY step_uid$$,
+    'survey_nps_trend filtered on period_start: the rows of the whole view in that range');
+SELECT ok(pg_temp.plan($$SELECT * FROM jimo.survey_nps_trend WHERE grain = 'month' AND period_start >= '2025-03-01'$$)
+          ~ 'on survey_answers_p2025_03'
+          AND pg_temp.plan($$SELECT * FROM jimo.survey_nps_trend WHERE grain = 'month' AND period_start >= '2025-03-01'$$)
+          !~ 'on survey_answers_p2025_02[^\n]*\(actual rows',
+          'a March filter reads March''s answers and never February''s');
 
 -- Redelivered and reordered answers change nothing.
 SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
