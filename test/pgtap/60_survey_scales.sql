@@ -8,7 +8,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(22);
+SELECT plan(24);
 
 -- answer(step uid, step type or NULL, answer as JSON, jimer number, event time in ms)
 CREATE FUNCTION pg_temp.answer(step text, typ text, ans jsonb, jimer int, t bigint) RETURNS text
@@ -192,6 +192,23 @@ SELECT is((SELECT count(*) FROM (
           - (SELECT count(*) FROM (SELECT DISTINCT experience_uid, step_uid, step_type
                                    FROM jimo.survey_answers) d),
           0::bigint, 'jimo.survey_step_stats is the stored answers summed up, one row per step type');
+
+-- (0.11) A step is read on its own even when the answer names no survey or no
+-- step: NULL matches NULL, and nothing else.
+SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
+    '{"event":"survey.step.answered","time":1740000000000,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000091"},"step":{"uid":"q1","type":"NPS"},"answer":9}',
+    '{"event":"survey.step.answered","time":1740000000001,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000092"},"step":{"type":"NPS"},"answer":3}',
+    '{"event":"survey.step.answered","time":1740000000002,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000093"},"step":{"uid":"q1","type":"NPS"},"answer":10}',
+    '{"event":"survey.step.answered","time":1740000000003,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000093"},"experience":{"uid":"d0d0d0d0-0000-4000-8000-000000000009"},"step":{"uid":"q1","type":"NPS"},"answer":0}'
+    ]) WHERE status = 'stored'), 4::bigint, 'answers without a survey, without a step, or both, stored');
+SELECT results_eq(
+    $$SELECT experience_uid::text, step_uid, responses, promoters, detractors, nps FROM jimo.survey_nps
+      WHERE experience_uid IS NULL OR experience_uid = 'd0d0d0d0-0000-4000-8000-000000000009'
+      ORDER BY 1 NULLS LAST, 2 NULLS LAST$$,
+    $$VALUES ('d0d0d0d0-0000-4000-8000-000000000009', 'q1', 1::bigint, 0::bigint, 1::bigint, -100.0),
+             (NULL, 'q1', 2, 2, 0, 100.0),
+             (NULL, NULL, 1, 0, 1, -100.0)$$,
+    'survey_nps: the same step uid under no survey and under a survey are two steps; no survey and no step a third');
 
 SELECT * FROM finish();
 ROLLBACK;
