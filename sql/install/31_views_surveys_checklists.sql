@@ -118,7 +118,7 @@ COMMENT ON COLUMN jimo.survey_funnel.is_deleted IS 'True once the survey was del
 COMMENT ON COLUMN jimo.survey_funnel.stage_index IS 'Order of the stage in the funnel: 0 started, 1..n steps, n+1 completed';
 COMMENT ON COLUMN jimo.survey_funnel.stage IS 'started, step or completed';
 COMMENT ON COLUMN jimo.survey_funnel.step_uid IS 'The step (NULL on the started and completed rows)';
-COMMENT ON COLUMN jimo.survey_funnel.step_title IS 'The step''s title as sent with its latest answer';
+COMMENT ON COLUMN jimo.survey_funnel.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it; NULL when that answer sent none): the same in survey_nps and survey_ratings (0.11)';
 COMMENT ON COLUMN jimo.survey_funnel.step_type IS 'The step''s type as sent with its latest answer';
 COMMENT ON COLUMN jimo.survey_funnel.step_position IS 'The step''s position as sent with its latest answer, when known';
 COMMENT ON COLUMN jimo.survey_funnel.reached_jimers IS 'Distinct jimers who reached the stage: started, answered the step, or completed';
@@ -195,8 +195,11 @@ SELECT
     k.experience_uid,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
+    -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
+    -- so that a step has one title in every view (0.11); the latest title sent
+    -- for a step that survey_funnel does not list (no survey, or no jimer)
     k.step_uid,
-    c.step_title,
+    CASE WHEN ss.experience_uid IS NULL THEN c.step_title ELSE ss.step_title END AS step_title,
     k.nps_typed,
     c.responses,
     c.respondents,
@@ -225,6 +228,8 @@ CROSS JOIN LATERAL (
                         AND a.answer_number = trunc(a.answer_number), false) AS is_score
     ) s
 ) c
+LEFT JOIN jimo.survey_steps ss
+       ON ss.experience_uid = k.experience_uid AND ss.step_uid = coalesce(k.step_uid, '')
 LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
 WHERE k.is_nps AND c.responses > 0;
 
@@ -234,7 +239,7 @@ COMMENT ON COLUMN jimo.survey_nps.experience_uid IS 'The survey';
 COMMENT ON COLUMN jimo.survey_nps.title IS 'Title of the survey (latest snapshot)';
 COMMENT ON COLUMN jimo.survey_nps.is_deleted IS 'True once the survey was deleted';
 COMMENT ON COLUMN jimo.survey_nps.step_uid IS 'The NPS step';
-COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its latest answer';
+COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
 COMMENT ON COLUMN jimo.survey_nps.nps_typed IS 'True when the step''s type says NPS; false when the step was recognised by its untyped 0..10 integer answers';
 COMMENT ON COLUMN jimo.survey_nps.responses IS 'Score answers (integers 0..10)';
 COMMENT ON COLUMN jimo.survey_nps.respondents IS 'Distinct jimers among them';

@@ -431,23 +431,23 @@ BEGIN
     -- answers: here they join every answer to its step, as until 0.10.
     CREATE OR REPLACE VIEW jimo.survey_nps AS
     SELECT
-        experience_uid,
-        title,
-        is_deleted,
-        step_uid,
-        step_title,
-        nps_typed,
-        responses,
-        respondents,
-        promoters,
-        passives,
-        detractors,
-        round(100.0 * (promoters - detractors) / responses, 1) AS nps,
-        round((1.96 * 100 * sqrt((promoters::numeric / responses + detractors::numeric / responses
-                                  - ((promoters - detractors)::numeric / responses) ^ 2)
-                                 / responses))::numeric, 1) AS nps_margin_95,
-        project_uid,
-        jimo.tag_names(tags) AS tags
+        g.experience_uid,
+        g.title,
+        g.is_deleted,
+        g.step_uid,
+        CASE WHEN ss.experience_uid IS NULL THEN g.step_title ELSE ss.step_title END AS step_title,
+        g.nps_typed,
+        g.responses,
+        g.respondents,
+        g.promoters,
+        g.passives,
+        g.detractors,
+        round(100.0 * (g.promoters - g.detractors) / g.responses, 1) AS nps,
+        round((1.96 * 100 * sqrt((g.promoters::numeric / g.responses + g.detractors::numeric / g.responses
+                                  - ((g.promoters - g.detractors)::numeric / g.responses) ^ 2)
+                                 / g.responses))::numeric, 1) AS nps_margin_95,
+        g.project_uid,
+        jimo.tag_names(g.tags) AS tags
     FROM (
         SELECT
             a.experience_uid,
@@ -477,7 +477,10 @@ BEGIN
         LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
         GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed, x.project_uid, x.tags
     ) g
-    WHERE responses > 0;
+    -- the title survey_funnel shows, as on one node
+    LEFT JOIN jimo.survey_steps ss
+           ON ss.experience_uid = g.experience_uid AND ss.step_uid = coalesce(g.step_uid, '')
+    WHERE g.responses > 0;
 
     CREATE OR REPLACE VIEW jimo.survey_choices AS
     SELECT
@@ -588,7 +591,7 @@ BEGIN
         x.title,
         coalesce(x.is_deleted, false) AS is_deleted,
         r.step_uid,
-        r.step_title,
+        CASE WHEN ss.experience_uid IS NULL THEN r.step_title ELSE ss.step_title END AS step_title,
         k.step_type,
         r.responses,
         r.respondents,
@@ -629,6 +632,9 @@ BEGIN
             GROUP BY a.answer_number
         ) v
     ) d
+    -- the title survey_funnel shows, as on one node
+    LEFT JOIN jimo.survey_steps ss
+           ON ss.experience_uid = r.experience_uid AND ss.step_uid = coalesce(r.step_uid, '')
     LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
 END
 $fn$;

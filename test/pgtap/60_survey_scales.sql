@@ -8,7 +8,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(24);
+SELECT plan(29);
 
 -- answer(step uid, step type or NULL, answer as JSON, jimer number, event time in ms)
 CREATE FUNCTION pg_temp.answer(step text, typ text, ans jsonb, jimer int, t bigint) RETURNS text
@@ -209,6 +209,45 @@ SELECT results_eq(
              (NULL, 'q1', 2, 2, 0, 100.0),
              (NULL, NULL, 1, 0, 1, -100.0)$$,
     'survey_nps: the same step uid under no survey and under a survey are two steps; no survey and no step a third');
+
+-- (0.11) One title per step in every view: the one survey_funnel shows (the
+-- newest answer's).  Step "retitled" was renamed; step "untitled-last" got an
+-- answer without a title last; step "tie" got two titles at the same time.
+CREATE FUNCTION pg_temp.titled(step text, title text, ans int, jimer int, t bigint, typ text DEFAULT 'NPS') RETURNS text
+LANGUAGE sql AS $$
+SELECT jsonb_build_object(
+    'event', 'survey.step.answered', 'time', t,
+    'experience', jsonb_build_object('uid', 'd0d0d0d0-0000-4000-8000-000000000010', 'type', 'SURVEY'),
+    'jimer', jsonb_build_object('uid', format('e0e0e0e0-0000-4000-8000-%s', lpad(jimer::text, 12, '0'))),
+    'step', jsonb_strip_nulls(jsonb_build_object('uid', step, 'type', typ, 'title', title)),
+    'answer', ans)::text
+$$;
+SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
+    pg_temp.titled('retitled', 'Old question', 9, 1, 1740000000100),
+    pg_temp.titled('retitled', 'New question', 3, 2, 1740000000200),
+    pg_temp.titled('untitled-last', 'Asked once', 9, 1, 1740000000100),
+    pg_temp.titled('untitled-last', NULL, 10, 2, 1740000000200),
+    pg_temp.titled('tie', 'A', 9, 1, 1740000000300),
+    pg_temp.titled('tie', 'B', 9, 2, 1740000000300),
+    pg_temp.titled('stars-titled', 'Rate us', 4, 1, 1740000000100, 'RATING'),
+    pg_temp.titled('stars-titled', 'Rate us again', 5, 2, 1740000000050, 'RATING')]) WHERE status = 'stored'), 8::bigint,
+    'eight titled answers stored');
+SELECT is((SELECT count(*) FROM jimo.survey_funnel f
+           JOIN jimo.survey_nps n USING (experience_uid, step_uid)
+           WHERE f.stage = 'step' AND f.step_title IS DISTINCT FROM n.step_title), 0::bigint,
+          'survey_nps shows every step under the title survey_funnel shows');
+SELECT results_eq(
+    $$SELECT step_uid, step_title FROM jimo.survey_nps
+      WHERE experience_uid = 'd0d0d0d0-0000-4000-8000-000000000010' AND step_uid <> 'tie' ORDER BY 1$$,
+    $$VALUES ('retitled', 'New question'), ('untitled-last', NULL)$$,
+    'the newest answer''s title, none when it sent none');
+
+SELECT is((SELECT count(*) FROM jimo.survey_funnel f
+           JOIN jimo.survey_ratings r USING (experience_uid, step_uid)
+           WHERE f.stage = 'step' AND f.step_title IS DISTINCT FROM r.step_title), 0::bigint,
+          'and so does survey_ratings');
+SELECT is((SELECT step_title FROM jimo.survey_ratings WHERE step_uid = 'stars-titled'), 'Rate us',
+          'a rating step: the title of its newest answer, whatever the order of arrival');
 
 SELECT * FROM finish();
 ROLLBACK;

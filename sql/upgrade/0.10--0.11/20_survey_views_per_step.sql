@@ -2,7 +2,8 @@
 -- one step at a time, each step's answers an index range of every month
 -- (jimo.step_answers), instead of joining every answer of every step to its
 -- step; a trend filtered on period_start reads only those periods' months.
--- On Citus the join stays (jimo.use_citus_views()).
+-- On Citus the join stays (jimo.use_citus_views()).  And a step's title in
+-- survey_nps and survey_ratings is the one survey_funnel shows.
 -- The answers of one survey step, for the views that summarise a step at a
 -- time (0.11): an index range of each month's (experience_uid, step_uid)
 -- index, instead of every answer of every step joined to its step.  Survey
@@ -57,8 +58,11 @@ SELECT
     k.experience_uid,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
+    -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
+    -- so that a step has one title in every view (0.11); the latest title sent
+    -- for a step that survey_funnel does not list (no survey, or no jimer)
     k.step_uid,
-    c.step_title,
+    CASE WHEN ss.experience_uid IS NULL THEN c.step_title ELSE ss.step_title END AS step_title,
     k.nps_typed,
     c.responses,
     c.respondents,
@@ -87,6 +91,8 @@ CROSS JOIN LATERAL (
                         AND a.answer_number = trunc(a.answer_number), false) AS is_score
     ) s
 ) c
+LEFT JOIN jimo.survey_steps ss
+       ON ss.experience_uid = k.experience_uid AND ss.step_uid = coalesce(k.step_uid, '')
 LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
 WHERE k.is_nps AND c.responses > 0;
 
@@ -95,8 +101,11 @@ SELECT
     k.experience_uid,
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
+    -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
+    -- so that a step has one title in every view (0.11); the latest title sent
+    -- for a step that survey_funnel does not list (no survey, or no jimer)
     k.step_uid,
-    r.step_title,
+    CASE WHEN ss.experience_uid IS NULL THEN r.step_title ELSE ss.step_title END AS step_title,
     k.step_type,
     r.responses,
     r.respondents,
@@ -137,6 +146,8 @@ CROSS JOIN LATERAL (
         GROUP BY a.answer_number
     ) v
 ) d
+LEFT JOIN jimo.survey_steps ss
+       ON ss.experience_uid = k.experience_uid AND ss.step_uid = coalesce(k.step_uid, '')
 LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
 WHERE k.is_rating AND r.responses > 0 AND d.distribution IS NOT NULL;
 
@@ -226,6 +237,11 @@ CROSS JOIN LATERAL (
 ) c
 LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
 WHERE k.is_rating AND c.responses > 0;
+
+-- one title per step in every view
+COMMENT ON COLUMN jimo.survey_funnel.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it; NULL when that answer sent none): the same in survey_nps and survey_ratings (0.11)';
+COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
+COMMENT ON COLUMN jimo.survey_ratings.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
 
 -- their Citus form, put back on a distributed database
 CREATE OR REPLACE FUNCTION jimo.use_citus_views()
@@ -629,23 +645,23 @@ BEGIN
     -- answers: here they join every answer to its step, as until 0.10.
     CREATE OR REPLACE VIEW jimo.survey_nps AS
     SELECT
-        experience_uid,
-        title,
-        is_deleted,
-        step_uid,
-        step_title,
-        nps_typed,
-        responses,
-        respondents,
-        promoters,
-        passives,
-        detractors,
-        round(100.0 * (promoters - detractors) / responses, 1) AS nps,
-        round((1.96 * 100 * sqrt((promoters::numeric / responses + detractors::numeric / responses
-                                  - ((promoters - detractors)::numeric / responses) ^ 2)
-                                 / responses))::numeric, 1) AS nps_margin_95,
-        project_uid,
-        jimo.tag_names(tags) AS tags
+        g.experience_uid,
+        g.title,
+        g.is_deleted,
+        g.step_uid,
+        CASE WHEN ss.experience_uid IS NULL THEN g.step_title ELSE ss.step_title END AS step_title,
+        g.nps_typed,
+        g.responses,
+        g.respondents,
+        g.promoters,
+        g.passives,
+        g.detractors,
+        round(100.0 * (g.promoters - g.detractors) / g.responses, 1) AS nps,
+        round((1.96 * 100 * sqrt((g.promoters::numeric / g.responses + g.detractors::numeric / g.responses
+                                  - ((g.promoters - g.detractors)::numeric / g.responses) ^ 2)
+                                 / g.responses))::numeric, 1) AS nps_margin_95,
+        g.project_uid,
+        jimo.tag_names(g.tags) AS tags
     FROM (
         SELECT
             a.experience_uid,
@@ -675,7 +691,10 @@ BEGIN
         LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
         GROUP BY a.experience_uid, x.title, x.is_deleted, a.step_uid, k.nps_typed, x.project_uid, x.tags
     ) g
-    WHERE responses > 0;
+    -- the title survey_funnel shows, as on one node
+    LEFT JOIN jimo.survey_steps ss
+           ON ss.experience_uid = g.experience_uid AND ss.step_uid = coalesce(g.step_uid, '')
+    WHERE g.responses > 0;
 
     CREATE OR REPLACE VIEW jimo.survey_choices AS
     SELECT
@@ -786,7 +805,7 @@ BEGIN
         x.title,
         coalesce(x.is_deleted, false) AS is_deleted,
         r.step_uid,
-        r.step_title,
+        CASE WHEN ss.experience_uid IS NULL THEN r.step_title ELSE ss.step_title END AS step_title,
         k.step_type,
         r.responses,
         r.respondents,
@@ -827,6 +846,9 @@ BEGIN
             GROUP BY a.answer_number
         ) v
     ) d
+    -- the title survey_funnel shows, as on one node
+    LEFT JOIN jimo.survey_steps ss
+           ON ss.experience_uid = r.experience_uid AND ss.step_uid = coalesce(r.step_uid, '')
     LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
 END
 $fn$;
