@@ -32,7 +32,7 @@ COMMENT ON FUNCTION jimo.funnel_window_end(timestamptz, interval) IS
 'The moment a conversion window opened at started closes: started plus the window as elapsed time (a day 24 hours, a month 30 days, whatever the session''s TimeZone), the last moment a completion still converts';
 
 -- The answers of one survey step, for the views that summarise a step at a
--- time (0.11): an index range of each month's (experience_uid, step_uid)
+-- time (0.12): an index range of each month's (experience_uid, step_uid)
 -- index, instead of every answer of every step joined to its step.  Survey
 -- and step may each be NULL, and NULL matches NULL, as in
 -- jimo.survey_step_scales; each case is an index condition of its own (the

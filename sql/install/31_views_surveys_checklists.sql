@@ -118,7 +118,7 @@ COMMENT ON COLUMN jimo.survey_funnel.is_deleted IS 'True once the survey was del
 COMMENT ON COLUMN jimo.survey_funnel.stage_index IS 'Order of the stage in the funnel: 0 started, 1..n steps, n+1 completed';
 COMMENT ON COLUMN jimo.survey_funnel.stage IS 'started, step or completed';
 COMMENT ON COLUMN jimo.survey_funnel.step_uid IS 'The step (NULL on the started and completed rows)';
-COMMENT ON COLUMN jimo.survey_funnel.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it; NULL when that answer sent none): the same in survey_nps and survey_ratings (0.11)';
+COMMENT ON COLUMN jimo.survey_funnel.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it; NULL when that answer sent none): the same in survey_nps and survey_ratings (0.12)';
 COMMENT ON COLUMN jimo.survey_funnel.step_type IS 'The step''s type as sent with its latest answer';
 COMMENT ON COLUMN jimo.survey_funnel.step_position IS 'The step''s position as sent with its latest answer, when known';
 COMMENT ON COLUMN jimo.survey_funnel.reached_jimers IS 'Distinct jimers who reached the stage: started, answered the step, or completed';
@@ -187,8 +187,8 @@ COMMENT ON COLUMN jimo.survey_step_scales.scale_max_seen IS 'Highest numeric ans
 COMMENT ON COLUMN jimo.survey_step_scales.is_nps IS 'Shown in jimo.survey_nps (rule in the view comment)';
 COMMENT ON COLUMN jimo.survey_step_scales.is_rating IS 'Shown in jimo.survey_ratings: not NPS, every answer a number';
 COMMENT ON COLUMN jimo.survey_step_scales.is_choice IS 'Shown in jimo.survey_choices';
-COMMENT ON COLUMN jimo.survey_step_scales.first_answered_at IS 'Time of its first answer stored (expired ones included; 0.11)';
-COMMENT ON COLUMN jimo.survey_step_scales.last_answered_at IS 'Time of its latest answer (0.11)';
+COMMENT ON COLUMN jimo.survey_step_scales.first_answered_at IS 'Time of its first answer stored (expired ones included; 0.12)';
+COMMENT ON COLUMN jimo.survey_step_scales.last_answered_at IS 'Time of its latest answer (0.12)';
 
 CREATE VIEW jimo.survey_nps AS
 SELECT
@@ -196,7 +196,7 @@ SELECT
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
     -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
-    -- so that a step has one title in every view (0.11); the latest title sent
+    -- so that a step has one title in every view (0.12); the latest title sent
     -- for a step that survey_funnel does not list (no survey, or no jimer)
     k.step_uid,
     CASE WHEN ss.experience_uid IS NULL THEN c.step_title ELSE ss.step_title END AS step_title,
@@ -239,7 +239,7 @@ COMMENT ON COLUMN jimo.survey_nps.experience_uid IS 'The survey';
 COMMENT ON COLUMN jimo.survey_nps.title IS 'Title of the survey (latest snapshot)';
 COMMENT ON COLUMN jimo.survey_nps.is_deleted IS 'True once the survey was deleted';
 COMMENT ON COLUMN jimo.survey_nps.step_uid IS 'The NPS step';
-COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
+COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11 and before: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
 COMMENT ON COLUMN jimo.survey_nps.nps_typed IS 'True when the step''s type says NPS; false when the step was recognised by its untyped 0..10 integer answers';
 COMMENT ON COLUMN jimo.survey_nps.responses IS 'Score answers (integers 0..10)';
 COMMENT ON COLUMN jimo.survey_nps.respondents IS 'Distinct jimers among them';

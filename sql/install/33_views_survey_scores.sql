@@ -32,7 +32,7 @@ SELECT
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
     -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
-    -- so that a step has one title in every view (0.11); the latest title sent
+    -- so that a step has one title in every view (0.12); the latest title sent
     -- for a step that survey_funnel does not list (no survey, or no jimer)
     k.step_uid,
     CASE WHEN ss.experience_uid IS NULL THEN r.step_title ELSE ss.step_title END AS step_title,
@@ -87,7 +87,7 @@ COMMENT ON COLUMN jimo.survey_ratings.experience_uid IS 'The survey';
 COMMENT ON COLUMN jimo.survey_ratings.title IS 'Title of the survey (latest snapshot)';
 COMMENT ON COLUMN jimo.survey_ratings.is_deleted IS 'True once the survey was deleted';
 COMMENT ON COLUMN jimo.survey_ratings.step_uid IS 'The rating step';
-COMMENT ON COLUMN jimo.survey_ratings.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
+COMMENT ON COLUMN jimo.survey_ratings.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11 and before: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
 COMMENT ON COLUMN jimo.survey_ratings.step_type IS 'The step''s type as sent with its latest typed answer';
 COMMENT ON COLUMN jimo.survey_ratings.responses IS 'Answers';
 COMMENT ON COLUMN jimo.survey_ratings.respondents IS 'Distinct jimers among them';

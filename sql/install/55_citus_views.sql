@@ -3,7 +3,7 @@
 --
 -- Most views read the distributed tables in ways Citus runs as they are (a
 -- join on the jimer, a GROUP BY it can merge).  These ten cannot be (and
--- since 0.11 the four survey views that read one step at a time, see there): on one
+-- since 0.12 the four survey views that read one step at a time, see there): on one
 -- node they walk jimo.journeys one experience at a time (a loose index scan,
 -- a LATERAL subquery per experience), look a rare case up in jimo.events
 -- from a function, or join answers to jimers on jimer_uid, and Citus can
@@ -426,7 +426,7 @@ BEGIN
     LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
     LEFT JOIN jimo.jimers jm ON jm.uid = a.jimer_key AND a.jimer_uid IS NOT NULL;
 
-    -- (0.11) On one node these read one step at a time (jimo.step_answers(),
+    -- (0.12) On one node these read one step at a time (jimo.step_answers(),
     -- a LATERAL call per step), which Citus cannot plan over the distributed
     -- answers: here they join every answer to its step, as until 0.10.
     CREATE OR REPLACE VIEW jimo.survey_nps AS
@@ -638,4 +638,4 @@ BEGIN
     LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
 END
 $fn$;
-COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings; and since 0.11 survey_nps, survey_choices, survey_nps_trend, survey_ratings_trend, which read one step at a time on one node) by definitions with the same columns and rows that it can; jimo.distribute() calls it';
+COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings; and since 0.12 survey_nps, survey_choices, survey_nps_trend, survey_ratings_trend, which read one step at a time on one node) by definitions with the same columns and rows that it can; jimo.distribute() calls it';

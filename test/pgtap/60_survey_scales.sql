@@ -110,7 +110,7 @@ SELECT results_eq(
     $$VALUES ('stars', 'month', 4::bigint, 2.75, 2.5::float8), ('stars', 'week', 4, 2.75, 2.5)$$,
     'survey_ratings_trend: mean and median per period');
 
--- (0.11) A filter on the period reads only those periods' months: the
+-- (0.12) A filter on the period reads only those periods' months: the
 -- February answers are never read for March, and the rows are the same as
 -- filtering the whole view.
 CREATE FUNCTION pg_temp.plan(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -193,7 +193,7 @@ SELECT is((SELECT count(*) FROM (
                                    FROM jimo.survey_answers) d),
           0::bigint, 'jimo.survey_step_stats is the stored answers summed up, one row per step type');
 
--- (0.11) A step is read on its own even when the answer names no survey or no
+-- (0.12) A step is read on its own even when the answer names no survey or no
 -- step: NULL matches NULL, and nothing else.
 SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
     '{"event":"survey.step.answered","time":1740000000000,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000091"},"step":{"uid":"q1","type":"NPS"},"answer":9}',
@@ -210,7 +210,7 @@ SELECT results_eq(
              (NULL, NULL, 1, 0, 1, -100.0)$$,
     'survey_nps: the same step uid under no survey and under a survey are two steps; no survey and no step a third');
 
--- (0.11) One title per step in every view: the one survey_funnel shows (the
+-- (0.12) One title per step in every view: the one survey_funnel shows (the
 -- newest answer's).  Step "retitled" was renamed; step "untitled-last" got an
 -- answer without a title last; step "tie" got two titles at the same time.
 CREATE FUNCTION pg_temp.titled(step text, title text, ans int, jimer int, t bigint, typ text DEFAULT 'NPS') RETURNS text

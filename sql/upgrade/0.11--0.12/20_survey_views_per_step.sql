@@ -5,7 +5,7 @@
 -- On Citus the join stays (jimo.use_citus_views()).  And a step's title in
 -- survey_nps and survey_ratings is the one survey_funnel shows.
 -- The answers of one survey step, for the views that summarise a step at a
--- time (0.11): an index range of each month's (experience_uid, step_uid)
+-- time (0.12): an index range of each month's (experience_uid, step_uid)
 -- index, instead of every answer of every step joined to its step.  Survey
 -- and step may each be NULL, and NULL matches NULL, as in
 -- jimo.survey_step_scales; each case is an index condition of its own (the
@@ -59,7 +59,7 @@ SELECT
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
     -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
-    -- so that a step has one title in every view (0.11); the latest title sent
+    -- so that a step has one title in every view (0.12); the latest title sent
     -- for a step that survey_funnel does not list (no survey, or no jimer)
     k.step_uid,
     CASE WHEN ss.experience_uid IS NULL THEN c.step_title ELSE ss.step_title END AS step_title,
@@ -102,7 +102,7 @@ SELECT
     x.title,
     coalesce(x.is_deleted, false) AS is_deleted,
     -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
-    -- so that a step has one title in every view (0.11); the latest title sent
+    -- so that a step has one title in every view (0.12); the latest title sent
     -- for a step that survey_funnel does not list (no survey, or no jimer)
     k.step_uid,
     CASE WHEN ss.experience_uid IS NULL THEN r.step_title ELSE ss.step_title END AS step_title,
@@ -239,9 +239,9 @@ LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
 WHERE k.is_rating AND c.responses > 0;
 
 -- one title per step in every view
-COMMENT ON COLUMN jimo.survey_funnel.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it; NULL when that answer sent none): the same in survey_nps and survey_ratings (0.11)';
-COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
-COMMENT ON COLUMN jimo.survey_ratings.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
+COMMENT ON COLUMN jimo.survey_funnel.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it; NULL when that answer sent none): the same in survey_nps and survey_ratings (0.12)';
+COMMENT ON COLUMN jimo.survey_nps.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11 and before: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
+COMMENT ON COLUMN jimo.survey_ratings.step_title IS 'The step''s title as sent with its newest answer (by time, then event rank and digest, as jimo.survey_steps keeps it), the same in survey_funnel, survey_nps and survey_ratings; NULL when that answer sent none (0.11 and before: survey_nps and survey_ratings showed the latest title sent, which could differ). For a step survey_funnel does not list (answers without a survey or without a jimer): the latest title sent';
 
 -- their Citus form, put back on a distributed database
 CREATE OR REPLACE FUNCTION jimo.use_citus_views()
@@ -640,7 +640,7 @@ BEGIN
     LEFT JOIN jimo.experiences x ON x.uid = a.experience_uid
     LEFT JOIN jimo.jimers jm ON jm.uid = a.jimer_key AND a.jimer_uid IS NOT NULL;
 
-    -- (0.11) On one node these read one step at a time (jimo.step_answers(),
+    -- (0.12) On one node these read one step at a time (jimo.step_answers(),
     -- a LATERAL call per step), which Citus cannot plan over the distributed
     -- answers: here they join every answer to its step, as until 0.10.
     CREATE OR REPLACE VIEW jimo.survey_nps AS
@@ -852,7 +852,7 @@ BEGIN
     LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
 END
 $fn$;
-COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings; and since 0.11 survey_nps, survey_choices, survey_nps_trend, survey_ratings_trend, which read one step at a time on one node) by definitions with the same columns and rows that it can; jimo.distribute() calls it';
+COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings; and since 0.12 survey_nps, survey_choices, survey_nps_trend, survey_ratings_trend, which read one step at a time on one node) by definitions with the same columns and rows that it can; jimo.distribute() calls it';
 DO $$
 DECLARE
     distributed boolean := false;

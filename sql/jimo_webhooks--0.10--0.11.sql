@@ -1,3 +1,10 @@
+-- jimo_webhooks 0.10 -> 0.11 (ALTER EXTENSION jimo_webhooks UPDATE TO '0.11').
+-- Assembled by the Makefile from sql/upgrade/0.10--0.11/*.sql, one file per change.
+-- Released install scripts are frozen; everything 0.11 changes in the schema is
+-- here, and test/integration/upgrade.sh checks that a 0.10 (0.9, ..., 0.1)
+-- database holding data and upgraded with it equals a fresh 0.11 install fed the
+-- same events.
+\echo Use "ALTER EXTENSION jimo_webhooks UPDATE TO '0.11'" to load this file. \quit
 -- Issue 8: every survey view decided each step's scale (NPS, rating,
 -- choices) from all of jimo.survey_answers, on every read.  Ingest now keeps
 -- what that decision needs in jimo.survey_step_stats (src/step_scales.c),
@@ -108,9 +115,7 @@ SELECT
     NOT (nps_typed OR (step_type IS NULL AND all_scores AND scale_max_seen > 7))
         AND numeric_answers = answers AS is_rating,
     coalesce(step_type ~* 'choice|select|multiple|single|checkbox|radio|poll', false)
-        OR with_choices AS is_choice,
-    first_answered_at,
-    last_answered_at
+        OR with_choices AS is_choice
 FROM (
     -- per step, from one row per step type sent (jimo.survey_step_stats,
     -- kept at ingest since 0.11; before, the same numbers were computed
@@ -129,16 +134,12 @@ FROM (
         -- of them was read first
         trim_scale(min(t.scale_min_seen)) AS scale_min_seen,
         trim_scale(max(t.scale_max_seen)) AS scale_max_seen,
-        bool_or(t.with_choices) AS with_choices,
-        min(t.first_answered_at) AS first_answered_at,
-        max(t.last_answered_at) AS last_answered_at
+        bool_or(t.with_choices) AS with_choices
     FROM jimo.survey_step_stats t
     GROUP BY t.experience_uid, t.step_uid
 ) g;
 
 COMMENT ON VIEW jimo.survey_step_scales IS
 'One row per answered survey step: the scale its answers are on and which summary view shows it. is_nps: the step''s type contains "nps" or "net promoter" (any case), or the step has no type and every answer is an integer 0..10 with at least one above 7 (so a 1-5 or 1-7 rating is never NPS; a step typed otherwise, e.g. OPINION_SCALE, never is). is_rating: not NPS and every answer is a number (see jimo.survey_ratings). is_choice: the type names a choice or some answer is a list of options (see jimo.survey_choices). Read from jimo.survey_step_stats, kept at ingest (0.11): every answer ever stored counts, those of months jimo.expire() dropped too, so a step keeps its scale when its older answers expire.';
-COMMENT ON COLUMN jimo.survey_step_scales.first_answered_at IS 'Time of its first answer stored (expired ones included; 0.11)';
-COMMENT ON COLUMN jimo.survey_step_scales.last_answered_at IS 'Time of its latest answer (0.11)';
 COMMENT ON COLUMN jimo.survey_step_scales.answers IS 'Answers to the step stored (expired ones included)';
 
