@@ -22,14 +22,17 @@
 -- are the partitions' own).  Every key holds jimer_key: on Citus a unique
 -- key must hold the distribution column (jimo.distribute()).  Dedup stays
 -- exact: the digest covers the payload, the jimer in it included, so one
--- digest has one jimer_key.
+-- digest has one jimer_key.  A survey answer's index ends with its time
+-- (0.12): the survey views read a step's answers period by period
+-- (jimo.step_answers), and a week or a filtered period is then a range of
+-- it, not every answer of that step in the month.
 CREATE FUNCTION jimo.partitioned_tables(OUT table_name name, OUT time_column name,
                                         OUT keys text[], OUT indexes text[])
     RETURNS SETOF record
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     VALUES ('events'::name, 'occurred_at'::name, ARRAY['PRIMARY KEY (id, jimer_key)', 'UNIQUE (digest, jimer_key)'], ARRAY[]::text[]),
-           ('survey_answers', 'answered_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid, step_uid']),
+           ('survey_answers', 'answered_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid, step_uid, answered_at']),
            ('checklist_tasks', 'occurred_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid, task_uid']),
            ('post_comments', 'commented_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid']),
            ('post_likes', 'liked_at', ARRAY['PRIMARY KEY (jimer_key, event_id)'], ARRAY['experience_uid'])

@@ -8,7 +8,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(29);
+SELECT plan(30);
 
 -- answer(step uid, step type or NULL, answer as JSON, jimer number, event time in ms)
 CREATE FUNCTION pg_temp.answer(step text, typ text, ans jsonb, jimer int, t bigint) RETURNS text
@@ -131,6 +131,14 @@ SELECT ok(pg_temp.plan($$SELECT * FROM jimo.survey_nps_trend WHERE grain = 'mont
           AND pg_temp.plan($$SELECT * FROM jimo.survey_nps_trend WHERE grain = 'month' AND period_start >= '2025-03-01'$$)
           !~ 'on survey_answers_p2025_02[^\n]*\(actual rows',
           'a March filter reads March''s answers and never February''s');
+-- (0.12) and inside a month, a period is a range of the answers' index: the
+-- answer time is an index condition, not a filter over the step's month
+-- (seqscans off: the planner would read a few test rows whole).
+SET LOCAL enable_seqscan = off;
+SELECT ok(pg_temp.plan($$SELECT * FROM jimo.survey_nps_trend WHERE grain = 'week' AND period_start >= '2025-03-01'$$)
+          ~ 'Index Cond: \(\(experience_uid = [^\n]*AND \(step_uid = [^\n]*AND \(answered_at >= [^\n]*AND \(answered_at < ',
+          'a week of a trend is an index range of its step and time');
+RESET enable_seqscan;
 
 -- Redelivered and reordered answers change nothing.
 SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[

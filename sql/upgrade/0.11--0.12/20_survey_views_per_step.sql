@@ -5,14 +5,15 @@
 -- On Citus the join stays (jimo.use_citus_views()).  And a step's title in
 -- survey_nps and survey_ratings is the one survey_funnel shows.
 -- The answers of one survey step, for the views that summarise a step at a
--- time (0.12): an index range of each month's (experience_uid, step_uid)
--- index, instead of every answer of every step joined to its step.  Survey
--- and step may each be NULL, and NULL matches NULL, as in
+-- time (0.12): an index range of each month's (experience_uid, step_uid,
+-- answered_at) index, instead of every answer of every step joined to its
+-- step.  Survey and step may each be NULL, and NULL matches NULL, as in
 -- jimo.survey_step_scales; each case is an index condition of its own (the
 -- branches are disjoint).  since/until bound the answer time (a period of a
--- trend): the months outside are not read.  A SQL function of its arguments
--- only, inlined into the view (parameters are qualified: survey_answers has
--- a column named step).
+-- trend): the months outside are not read, and inside a month only the
+-- period's range of the index.  A SQL function of its arguments only,
+-- inlined into the view (parameters are qualified: survey_answers has a
+-- column named step).
 CREATE FUNCTION jimo.step_answers(experience uuid, step text,
                                   since timestamptz DEFAULT '-infinity',
                                   until timestamptz DEFAULT 'infinity')
