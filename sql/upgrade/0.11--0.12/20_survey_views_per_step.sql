@@ -161,28 +161,33 @@ SELECT
     c.choice,
     c.selections,
     c.respondents,
-    t.respondents AS step_respondents,
-    round(c.respondents::numeric / nullif(t.respondents, 0), 4) AS share_of_respondents,
+    c.step_respondents,
+    round(c.respondents::numeric / nullif(c.step_respondents, 0), 4) AS share_of_respondents,
     x.project_uid,
     jimo.tag_names(x.tags) AS tags
 FROM jimo.survey_step_scales k
+-- One read of the step's answers (0.12; before, one for the step's
+-- respondents and one for the options): a row per option of each answer,
+-- and one for an answer without any (LEFT JOIN), grouped by option and
+-- once for the whole step, whose distinct jimers are the step's
+-- respondents.
 CROSS JOIN LATERAL (
-    SELECT count(DISTINCT a.jimer_uid) AS respondents
-    FROM jimo.step_answers(k.experience_uid, k.step_uid) a
-) t
-CROSS JOIN LATERAL (
-    SELECT o.choice,
-           count(*) AS selections,
-           count(DISTINCT a.jimer_uid) AS respondents
-    FROM jimo.step_answers(k.experience_uid, k.step_uid) a
-    -- each option once per answer: an answer that lists it twice chose it once
-    CROSS JOIN LATERAL (SELECT DISTINCT u.choice
-                        FROM unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS u(choice)) AS o
-    WHERE o.choice IS NOT NULL
-    GROUP BY o.choice
+    SELECT g.choice, g.selections, g.respondents, g.whole,
+           max(g.respondents) FILTER (WHERE g.whole) OVER () AS step_respondents
+    FROM (
+        SELECT o.choice,
+               count(*) AS selections,
+               count(DISTINCT a.jimer_uid) AS respondents,
+               grouping(o.choice) = 1 AS whole
+        FROM jimo.step_answers(k.experience_uid, k.step_uid) a
+        -- each option once per answer: an answer that lists it twice chose it once
+        LEFT JOIN LATERAL (SELECT DISTINCT u.choice
+                           FROM unnest(coalesce(a.answer_choices, ARRAY[a.answer_text])) AS u(choice)) AS o ON true
+        GROUP BY GROUPING SETS ((o.choice), ())
+    ) g
 ) c
 LEFT JOIN jimo.experiences x ON x.uid = k.experience_uid
-WHERE k.is_choice;
+WHERE k.is_choice AND NOT c.whole AND c.choice IS NOT NULL;
 
 CREATE OR REPLACE VIEW jimo.survey_nps_trend AS
 SELECT
