@@ -197,9 +197,13 @@ SELECT
     coalesce(x.is_deleted, false) AS is_deleted,
     -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
     -- so that a step has one title in every view (0.12); the latest title sent
-    -- for a step that survey_funnel does not list (no survey, or no jimer)
+    -- for a step that survey_funnel does not list (no survey, or no jimer),
+    -- looked up only then: a sort of every answer of every step otherwise
     k.step_uid,
-    CASE WHEN ss.experience_uid IS NULL THEN c.step_title ELSE ss.step_title END AS step_title,
+    CASE WHEN ss.experience_uid IS NULL
+         THEN (SELECT a.step_title FROM jimo.step_answers(k.experience_uid, k.step_uid) a
+               WHERE a.step_title IS NOT NULL ORDER BY a.answered_at DESC, a.step_title LIMIT 1)
+         ELSE ss.step_title END AS step_title,
     k.nps_typed,
     c.responses,
     c.respondents,
@@ -215,8 +219,6 @@ SELECT
 FROM jimo.survey_step_scales k
 CROSS JOIN LATERAL (
     SELECT
-        (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
-             FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
         count(*) FILTER (WHERE s.is_score) AS responses,
         count(DISTINCT a.jimer_uid) FILTER (WHERE s.is_score) AS respondents,
         count(*) FILTER (WHERE s.is_score AND a.answer_number >= 9) AS promoters,

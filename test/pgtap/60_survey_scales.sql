@@ -8,7 +8,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(30);
+SELECT plan(32);
 
 -- answer(step uid, step type or NULL, answer as JSON, jimer number, event time in ms)
 CREATE FUNCTION pg_temp.answer(step text, typ text, ans jsonb, jimer int, t bigint) RETURNS text
@@ -256,6 +256,23 @@ SELECT is((SELECT count(*) FROM jimo.survey_funnel f
           'and so does survey_ratings');
 SELECT is((SELECT step_title FROM jimo.survey_ratings WHERE step_uid = 'stars-titled'), 'Rate us',
           'a rating step: the title of its newest answer, whatever the order of arrival');
+
+-- A step that survey_funnel does not list (its answers name no survey) shows
+-- the latest title sent: a newer answer without a title does not blank it,
+-- and an older title does not win because it arrived last.
+SELECT is((SELECT count(*) FROM jimo.receive_batch(ARRAY[
+    '{"event":"survey.step.answered","time":1740000000200,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000095"},"step":{"uid":"orphan","type":"NPS","title":"Latest"},"answer":9}',
+    '{"event":"survey.step.answered","time":1740000000300,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000096"},"step":{"uid":"orphan","type":"NPS"},"answer":8}',
+    '{"event":"survey.step.answered","time":1740000000100,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000097"},"step":{"uid":"orphan","type":"NPS","title":"First"},"answer":2}',
+    '{"event":"survey.step.answered","time":1740000000200,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000095"},"step":{"uid":"orphan-stars","type":"RATING","title":"Stars now"},"answer":4}',
+    '{"event":"survey.step.answered","time":1740000000100,"jimer":{"uid":"e0e0e0e0-0000-4000-8000-000000000096"},"step":{"uid":"orphan-stars","type":"RATING","title":"Stars then"},"answer":5}'
+    ]) WHERE status = 'stored'), 5::bigint, 'titled answers naming no survey stored');
+SELECT results_eq(
+    $$SELECT step_uid, step_title FROM jimo.survey_nps WHERE experience_uid IS NULL AND step_uid = 'orphan'
+      UNION ALL
+      SELECT step_uid, step_title FROM jimo.survey_ratings WHERE experience_uid IS NULL AND step_uid = 'orphan-stars'$$,
+    $$VALUES ('orphan', 'Latest'), ('orphan-stars', 'Stars now')$$,
+    'a step no funnel lists: the latest title sent, in survey_nps and in survey_ratings');
 
 SELECT * FROM finish();
 ROLLBACK;

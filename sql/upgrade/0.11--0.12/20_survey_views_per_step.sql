@@ -61,9 +61,13 @@ SELECT
     coalesce(x.is_deleted, false) AS is_deleted,
     -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
     -- so that a step has one title in every view (0.12); the latest title sent
-    -- for a step that survey_funnel does not list (no survey, or no jimer)
+    -- for a step that survey_funnel does not list (no survey, or no jimer),
+    -- looked up only then: a sort of every answer of every step otherwise
     k.step_uid,
-    CASE WHEN ss.experience_uid IS NULL THEN c.step_title ELSE ss.step_title END AS step_title,
+    CASE WHEN ss.experience_uid IS NULL
+         THEN (SELECT a.step_title FROM jimo.step_answers(k.experience_uid, k.step_uid) a
+               WHERE a.step_title IS NOT NULL ORDER BY a.answered_at DESC, a.step_title LIMIT 1)
+         ELSE ss.step_title END AS step_title,
     k.nps_typed,
     c.responses,
     c.respondents,
@@ -79,8 +83,6 @@ SELECT
 FROM jimo.survey_step_scales k
 CROSS JOIN LATERAL (
     SELECT
-        (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
-             FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
         count(*) FILTER (WHERE s.is_score) AS responses,
         count(DISTINCT a.jimer_uid) FILTER (WHERE s.is_score) AS respondents,
         count(*) FILTER (WHERE s.is_score AND a.answer_number >= 9) AS promoters,
@@ -104,9 +106,13 @@ SELECT
     coalesce(x.is_deleted, false) AS is_deleted,
     -- the title survey_funnel shows (the step's newest answer, jimo.survey_steps),
     -- so that a step has one title in every view (0.12); the latest title sent
-    -- for a step that survey_funnel does not list (no survey, or no jimer)
+    -- for a step that survey_funnel does not list (no survey, or no jimer),
+    -- looked up only then: a sort of every answer of every step otherwise
     k.step_uid,
-    CASE WHEN ss.experience_uid IS NULL THEN r.step_title ELSE ss.step_title END AS step_title,
+    CASE WHEN ss.experience_uid IS NULL
+         THEN (SELECT a.step_title FROM jimo.step_answers(k.experience_uid, k.step_uid) a
+               WHERE a.step_title IS NOT NULL ORDER BY a.answered_at DESC, a.step_title LIMIT 1)
+         ELSE ss.step_title END AS step_title,
     k.step_type,
     r.responses,
     r.respondents,
@@ -120,8 +126,6 @@ SELECT
 FROM jimo.survey_step_scales k
 CROSS JOIN LATERAL (
     SELECT
-        (array_agg(a.step_title ORDER BY a.answered_at DESC, a.step_title)
-             FILTER (WHERE a.step_title IS NOT NULL))[1] AS step_title,
         count(*) AS responses,
         count(DISTINCT a.jimer_uid) AS respondents,
         -- a JSON number may be written out with up to 131 072 digits, and
