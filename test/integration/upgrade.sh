@@ -20,7 +20,7 @@ source "$root/test/lib/health_check.sh"
 psql_() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 # Released versions and the commit each was released at.
-declare -A released=([0.1]=366ed5734d40edf91279d1b70edb5c8ee854e294 [0.2]=35a91656accded8ebad5bd8556fef66bf24ba33d [0.3]=762319f0e5abaaf91de1336d17587d0bbeee81be [0.4]=caa85bc8084eaf045770af2d1735ae8811ec68e4 [0.5]=9c7198214e0e8b8180374903b915fde476930526 [0.6]=6401abbd1ff48ad133d803ba06c12a6aed4e532c [0.7]=9a8bd829b312e0a5565fd9b4efe2aba2a91c2a18 [0.8]=f08ce0d2d79ef8735dc5a0500c2eb902847f525b [0.9]=da7a82dad96eb5a41b6182fb333809f8d601fd7d [0.10]=25eb4a219fb0712f13abdf1b68e823e66e2c76f1 [0.11]=8524e7b6d08def93c4021b516b9fc3796b53e9b5)
+declare -A released=([0.1]=366ed5734d40edf91279d1b70edb5c8ee854e294 [0.2]=35a91656accded8ebad5bd8556fef66bf24ba33d [0.3]=762319f0e5abaaf91de1336d17587d0bbeee81be [0.4]=caa85bc8084eaf045770af2d1735ae8811ec68e4 [0.5]=9c7198214e0e8b8180374903b915fde476930526 [0.6]=6401abbd1ff48ad133d803ba06c12a6aed4e532c [0.7]=9a8bd829b312e0a5565fd9b4efe2aba2a91c2a18 [0.8]=f08ce0d2d79ef8735dc5a0500c2eb902847f525b [0.9]=da7a82dad96eb5a41b6182fb333809f8d601fd7d [0.10]=25eb4a219fb0712f13abdf1b68e823e66e2c76f1 [0.11]=8524e7b6d08def93c4021b516b9fc3796b53e9b5 [0.12]=d8bc5588be850294423e5e24f492c51424834928)
 
 pg_config="${PG_CONFIG:-pg_config}"
 if ((EUID == 0)); then as_root=(); else as_root=(sudo); fi
