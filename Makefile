@@ -11,6 +11,7 @@ OBJS = \
 	src/jimo_webhooks.o \
 	src/batch.o \
 	src/bulk.o \
+	src/cohort_marks.o \
 	src/columns.o \
 	src/deferred.o \
 	src/digest.o \

@@ -7,6 +7,11 @@
  * a "completed" that arrives before its "started" ends up the same as in
  * order.  Events of one chunk are folded in memory first, so a chunk costs
  * one upsert per journey it touches rather than one per event.
+ *
+ * On one node the upsert returns each merged row, from which
+ * cohort_marks.c marks the funnel cohorts it may have changed.  On Citus
+ * the funnel views read the journeys themselves (55_citus_views.sql) and
+ * nothing is marked.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -14,8 +19,10 @@
 #include "catalog/pg_type.h"
 #include "utils/timestamp.h"
 
+#include "cohort_marks.h"
 #include "fold.h"
 #include "journeys.h"
+#include "layout.h"
 
 #define STAGE_COLS(first, last, count) \
 	{first, TIMESTAMPTZOID, JCOL_MIN, NULL}, \
@@ -42,6 +49,36 @@ static JimoTable journeys_table = {
 	"jimo.journeys", journey_cols, lengthof(journey_cols),
 	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
+
+/* the same upsert, returning what cohort_marks.c needs of each merged row */
+static JimoTable journeys_marked_table = {
+	"jimo.journeys", journey_cols, lengthof(journey_cols),
+	JCONFLICT_MERGE, JIMO_COHORT_MARKS_RETURNING, NULL, NULL, 0, 0, NULL, 0
+};
+
+typedef struct MarkArg
+{
+	HTAB	   *journeys;
+	HTAB	   *marks;
+} MarkArg;
+
+/* one merged row back from the upsert: mark its cohorts */
+static void
+mark_journey(TupleTableSlot *slot, void *arg)
+{
+	MarkArg    *a = (MarkArg *) arg;
+	JimoJourneyKey key;
+	JimoJourney *p;
+	bool		isnull;
+
+	memset(&key, 0, sizeof(key));
+	key.experience_uid = *DatumGetUUIDP(slot_getattr(slot, 1, &isnull));
+	key.jimer_uid = *DatumGetUUIDP(slot_getattr(slot, 2, &isnull));
+	p = hash_search(a->journeys, &key, HASH_FIND, NULL);
+	if (p == NULL)
+		elog(ERROR, "jimo: the journeys upsert returned a journey it was not given");
+	jimo_cohort_marks_add(a->marks, slot, p);
+}
 
 HTAB *
 jimo_journeys_create(int nelem)
@@ -97,7 +134,8 @@ jimo_journeys_write(HTAB *journeys)
 	if (n == 0)
 		return;
 
-	jimo_rows_init(&rows, &journeys_table, n);
+	jimo_rows_init(&rows, jimo_layout()->distributed ? &journeys_table :
+				   &journeys_marked_table, n);
 	for (i = 0; i < n; i++)
 	{
 		Datum		values[lengthof(journey_cols)];
@@ -120,5 +158,13 @@ jimo_journeys_write(HTAB *journeys)
 		}
 		jimo_rows_add(&rows, values, nulls);
 	}
-	jimo_rows_write(&rows);
+	if (jimo_layout()->distributed)
+		jimo_rows_write(&rows);
+	else
+	{
+		MarkArg		arg = {journeys, jimo_cohort_marks_create()};
+
+		jimo_rows_write_returning(&rows, mark_journey, &arg);
+		jimo_cohort_marks_write(arg.marks);
+	}
 }

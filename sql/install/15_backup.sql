@@ -27,3 +27,6 @@ SELECT pg_catalog.pg_extension_config_dump('jimo.seen_days', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.seen_day_totals', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.delivery_days', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.delivery_lags', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.funnel_cohort_marks', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.funnel_cohort_cache', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.funnel_cohort_state', '');

@@ -274,69 +274,6 @@ COMMENT ON COLUMN jimo.tour_funnel.completed_after_window IS 'Started jimers who
 COMMENT ON COLUMN jimo.tour_funnel.first_activity_at IS 'Earliest tour.started or tour.completed of any jimer';
 COMMENT ON COLUMN jimo.tour_funnel.last_activity_at IS 'Latest tour.started or tour.completed of any jimer';
 
--- The day is the very expression an index of jimo.journeys holds after
--- experience_uid (12_rollups.sql): a filter on day is pushed into the
--- per-tour subquery and becomes a range of that index.  window_closes_at is
--- the window end of the day's latest start, computed once per day: the end
--- grows with the start, and computed for every journey it was a third of
--- the view's time (0.10: 59 against 86 ms, median of 12, 96k journeys).
--- funnel_cohorts does the same.
-CREATE VIEW jimo.tour_funnel_daily AS
-SELECT
-    a.day,
-    k.experience_uid,
-    k.title,
-    k.state,
-    k.is_deleted,
-    a.started_jimers,
-    a.completed_jimers,
-    round(a.completed_jimers::numeric / nullif(a.started_jimers, 0), 4) AS conversion_rate,
-    a.started_jimers - a.completed_jimers AS drop_off_jimers,
-    a.median_seconds_to_complete,
-    a.p90_seconds_to_complete,
-    a.completed_without_start,
-    a.first_activity_at,
-    a.last_activity_at,
-    a.window_closes_at,
-    k.project_uid,
-    k.tags
-FROM jimo.all_experiences k
-CROSS JOIN LATERAL (
-    SELECT
-        (coalesce(c.first_started_at, c.first_completed_at) AT TIME ZONE 'UTC')::date AS day,
-        count(*) FILTER (WHERE c.starts > 0) AS started_jimers,
-        count(*) FILTER (WHERE c.converted) AS completed_jimers,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS median_seconds_to_complete,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY c.seconds_to_complete) AS p90_seconds_to_complete,
-        count(*) FILTER (WHERE c.completed_without_start) AS completed_without_start,
-        min(c.first_activity_at) AS first_activity_at,
-        max(c.last_activity_at) AS last_activity_at,
-        jimo.funnel_window_end(max(c.first_started_at), max(c.funnel_window)) AS window_closes_at
-    FROM jimo.journey_conversions c
-    WHERE c.experience_uid = k.experience_uid
-      AND (c.starts > 0 OR c.completed_without_start)
-    GROUP BY 1
-) a
-WHERE k.type = 'TOUR';
-
-COMMENT ON VIEW jimo.tour_funnel_daily IS
-'jimo.tour_funnel by day of each jimer''s first start (one cohort per day and tour): conversion over time, same conversion rule. A day''s numbers are final once window_closes_at has passed. Days are UTC days whatever the session''s TimeZone (0.2: the session''s zone), and a filter on day reads only the journeys of those days (an index range of jimo.journeys per tour). Jimers who completed without any start are counted on the day of their first completion, in completed_without_start only. Summed over days, started_jimers, completed_jimers and completed_without_start give tour_funnel''s.';
-COMMENT ON COLUMN jimo.tour_funnel_daily.day IS 'UTC day of the jimers'' first tour.started (for completed_without_start: of their first tour.completed)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.experience_uid IS 'The tour';
-COMMENT ON COLUMN jimo.tour_funnel_daily.title IS 'Title of the tour (latest snapshot)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.state IS 'LIVE or PAUSED (latest snapshot)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.is_deleted IS 'True once the tour was deleted';
-COMMENT ON COLUMN jimo.tour_funnel_daily.started_jimers IS 'Jimers whose first start was on this day';
-COMMENT ON COLUMN jimo.tour_funnel_daily.completed_jimers IS 'Of those, jimers who completed within the conversion window after their first start';
-COMMENT ON COLUMN jimo.tour_funnel_daily.conversion_rate IS 'completed_jimers / started_jimers (0..1, 4 decimals; NULL without starts)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.drop_off_jimers IS 'started_jimers - completed_jimers';
-COMMENT ON COLUMN jimo.tour_funnel_daily.median_seconds_to_complete IS 'Median seconds from first start to completion, over the converted jimers of the day';
-COMMENT ON COLUMN jimo.tour_funnel_daily.p90_seconds_to_complete IS '90th percentile (interpolated) of the same';
-COMMENT ON COLUMN jimo.tour_funnel_daily.completed_without_start IS 'Jimers whose first tour.completed was on this day and who have no tour.started at all';
-COMMENT ON COLUMN jimo.tour_funnel_daily.first_activity_at IS 'Earliest interaction of the day''s jimers with the tour (any day)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.last_activity_at IS 'Latest interaction of the day''s jimers with the tour (any day)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.window_closes_at IS 'When the conversion window of the day''s last starter closes: until then completed_jimers may still grow';
-
 -- Every per-experience view carries its project and tags, to filter or group
 -- by them without a join.
 COMMENT ON COLUMN jimo.all_experiences.project_uid IS 'The experience''s Jimo project (latest snapshot)';
@@ -345,5 +282,3 @@ COMMENT ON COLUMN jimo.journey_conversions.project_uid IS 'The experience''s Jim
 COMMENT ON COLUMN jimo.journey_conversions.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
 COMMENT ON COLUMN jimo.tour_funnel.project_uid IS 'The experience''s Jimo project (latest snapshot)';
 COMMENT ON COLUMN jimo.tour_funnel.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.project_uid IS 'The experience''s Jimo project (latest snapshot)';
-COMMENT ON COLUMN jimo.tour_funnel_daily.tags IS 'Tag names of the experience (latest snapshot), e.g. WHERE ''release-3'' = ANY (tags)';

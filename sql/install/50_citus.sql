@@ -44,7 +44,10 @@ AS $$
            ('delivery_days', 'coordinator', NULL),
            ('delivery_lags', 'coordinator', NULL),
            ('expired_months', 'coordinator', NULL),
-           ('survey_step_stats', 'coordinator', NULL)
+           ('survey_step_stats', 'coordinator', NULL),
+           ('funnel_cohort_marks', 'coordinator', NULL),
+           ('funnel_cohort_cache', 'coordinator', NULL),
+           ('funnel_cohort_state', 'coordinator', NULL)
 $$;
 COMMENT ON FUNCTION jimo.citus_tables() IS 'How jimo.distribute() places each table on Citus: distributed by its shard column and colocated with jimo.jimers, a reference table on every node, or local to the coordinator';
 

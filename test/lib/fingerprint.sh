@@ -19,6 +19,10 @@
 # Relations named in JIMO_FINGERPRINT_SKIP (space-separated) are left out whole: the
 # rollups keyed by arrival (jimo.delivery_days, jimo.delivery_lags), whose rows two
 # such databases cannot share; compare what they show (jimo.delivery_health) instead.
+# jimo.funnel_cohort_marks and jimo.funnel_cohort_state are always left out: which
+# cohort days changed since the last refresh, by which transaction and writer slot,
+# depends on how the bodies were split into calls and when a refresh ran, and the
+# state holds the refresh's time; what they lead to (the views) is compared.
 # With JIMO_FINGERPRINT_EVENT_IDS=digest, the id of jimo.events (and its months) is left
 # out and every event_id column is replaced by the digest of the event it points at:
 # for two databases whose ids were handed out by different write paths (an identity
@@ -30,7 +34,7 @@ jimo_fingerprint() {
     local db="${1:?usage: jimo_fingerprint DB [COLUMN...]}"
     shift
     psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -v excluded="$* rows_estimate total_bytes events_estimate" \
-        -v skipped="${JIMO_FINGERPRINT_SKIP:-}" -v event_ids="${JIMO_FINGERPRINT_EVENT_IDS:-}" <<'SQL'
+        -v skipped="${JIMO_FINGERPRINT_SKIP:-} funnel_cohort_marks funnel_cohort_state" -v event_ids="${JIMO_FINGERPRINT_EVENT_IDS:-}" <<'SQL'
 SELECT format(
          'SELECT %L, count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM (SELECT %s FROM jimo.%I x) r',
          c.relname,
