@@ -23,12 +23,13 @@ GRANT EXECUTE ON FUNCTION jimo.window_funnel(interval, timestamptz, boolean[]),
     TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.delivery_lag_at(date, bigint) TO jimo_reader;
 
--- tour_funnel_daily and funnel_cohorts read their cohorts through these
+-- tour_funnel_daily, funnel_cohorts and time_to_complete read their cohorts through these
 -- (0.13, 34_views_cohorts.sql); the writer, which keeps the marks at ingest,
 -- may also refresh the cache.
 GRANT EXECUTE ON FUNCTION jimo.cohorts_from_journeys(uuid, text, date, date),
     jimo.funnel_cohort_cache_usable(),
     jimo.cohort_days(text, date, date),
+    jimo.date_ranges(datemultirange),
     jimo.stale_cohort_ranges(uuid, text),
     jimo.funnel_cohort_rows(uuid, text)
     TO jimo_reader;

@@ -21,7 +21,10 @@
 #   * the view jimo.delivery_health (per day of arrival, delivery counts and lags) and
 #     its rollup tables jimo.delivery_days and jimo.delivery_lags (checked instead
 #     against the storm's own events);
-#   * sequences (identity counters: how many ids were handed out, not which rows exist).
+#   * sequences (identity counters: how many ids were handed out, not which rows exist);
+#   * jimo.funnel_cohort_marks and jimo.funnel_cohort_state: which cohort days changed
+#     since the last refresh, by which transaction and writer slot, and when the refresh
+#     ran (both databases are refreshed before the comparison: the cache is compared).
 # A relation of any other kind fails the test until it is compared or excluded here.
 # The arrival-dependent part that can be checked is checked too: the deliveries columns
 # sum to the number of deliveries made.
@@ -239,6 +242,11 @@ is "$(psql_ -d "$storm_db" -c "SELECT count(*) FROM jimo.rejected")" 0 "storm: n
 is "$(jimo_delivery_health_diff "$storm_db")" 0 \
     "storm: delivery_health (its rollup, written by concurrent batches and HTTP) equals the count over jimo.events"
 
+# The funnel cohort cache, refreshed in both: it then holds the same cohorts.
+for db in "$storm_db" "$ref_db"; do
+    psql_ -d "$db" -c "SELECT * FROM jimo.refresh_funnel_cohorts()" >/dev/null
+done
+
 # --- every relation of schema jimo -----------------------------------------------------
 # One line per relation: name, kind, what to do: a SELECT for "compare", or why not.
 catalog_sql="
@@ -270,6 +278,8 @@ SELECT r.relname, r.relkind::text,
             WHEN r.relname = 'delivery_health' THEN 'excluded: per day of arrival'
             WHEN r.relname IN ('delivery_days', 'delivery_lags')
                 THEN 'excluded: delivery_health''s rollup, by arrival (checked against the events above)'
+            WHEN r.relname IN ('funnel_cohort_marks', 'funnel_cohort_state')
+                THEN 'excluded: the funnel cache''s bookkeeping (marks by call and writer, the refresh time)'
             WHEN r.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN 'NOT COVERED: relkind ' || r.relkind::text
             WHEN c.list IS NULL THEN 'NOT COVERED: no comparable column'
             ELSE format('SELECT %s FROM jimo.%I t ORDER BY %s', c.list, r.relname,

@@ -1,7 +1,7 @@
--- The funnel cohort cache (0.13): tour_funnel_daily and funnel_cohorts read
--- cohorts that no journey change has touched since the last refresh from
--- jimo.funnel_cohort_cache, and compute the rest from the journeys.  Every
--- step compares both views with their 0.12 definitions (which always
+-- The funnel cohort cache (0.13): tour_funnel_daily, funnel_cohorts and
+-- time_to_complete read the cohorts that no journey change has touched since
+-- the last refresh from jimo.funnel_cohort_cache, and compute the rest from the journeys.  Every
+-- step compares the three views with their 0.12 definitions (which always
 -- computed every cohort from the journeys), kept here as temp views, and a
 -- few steps also with hand-worked numbers: late starts that move a journey
 -- to an earlier cohort, a completion without a start that gets a later
@@ -12,7 +12,7 @@ SET LOCAL timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS jimo_webhooks;
 
-SELECT plan(41);
+SELECT plan(52);
 
 -- ev(event, jimer number, time)
 CREATE FUNCTION pg_temp.ev(name text, jimer int, at timestamptz) RETURNS text
@@ -116,7 +116,36 @@ CROSS JOIN LATERAL (
 ) a
 WHERE k.type IN ('TOUR', 'SURVEY', 'CHECKLIST');
 
--- both views equal their 0.12 definitions, both ways, repeats counted
+CREATE TEMP VIEW ref_time_to_complete AS
+WITH b(bucket_index, bucket) AS (
+    VALUES (1, '< 10 s'), (2, '10 s - 1 min'), (3, '1 - 5 min'), (4, '5 - 30 min'),
+           (5, '30 min - 1 h'), (6, '1 h - 1 d'), (7, '1 d or more')
+), counts AS (
+    SELECT c.experience_uid,
+           width_bucket(c.seconds_to_complete, ARRAY[10, 60, 300, 1800, 3600, 86400]::float8[]) + 1 AS bucket_index,
+           count(*) AS jimers
+    FROM jimo.journey_conversions c
+    WHERE c.converted AND c.starts > 0 AND c.completions > 0
+    GROUP BY 1, 2
+)
+SELECT
+    e.experience_uid,
+    k.type,
+    k.title,
+    x.project_uid,
+    jimo.tag_names(x.tags) AS tags,
+    b.bucket_index,
+    b.bucket,
+    coalesce(n.jimers, 0) AS completed_jimers,
+    round(coalesce(n.jimers, 0)::numeric
+          / nullif(sum(coalesce(n.jimers, 0)) OVER (PARTITION BY e.experience_uid), 0), 4) AS share
+FROM (SELECT DISTINCT experience_uid FROM counts) e
+JOIN jimo.all_experiences k ON k.experience_uid = e.experience_uid
+LEFT JOIN jimo.experiences x ON x.uid = e.experience_uid
+CROSS JOIN b
+LEFT JOIN counts n ON n.experience_uid = e.experience_uid AND n.bucket_index = b.bucket_index;
+
+-- the three views equal their 0.12 definitions, both ways, repeats counted
 CREATE FUNCTION pg_temp.same(what text) RETURNS SETOF text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -131,6 +160,10 @@ BEGIN
                                  (SELECT * FROM jimo.funnel_cohorts EXCEPT ALL SELECT * FROM ref_funnel_cohorts)) d;
     RETURN NEXT is(a, 0::bigint, what || ': tour_funnel_daily equals its 0.12 definition');
     RETURN NEXT is(b, 0::bigint, what || ': funnel_cohorts equals its 0.12 definition');
+    SELECT count(*) INTO b FROM ((SELECT * FROM ref_time_to_complete EXCEPT ALL SELECT * FROM jimo.time_to_complete)
+                                 UNION ALL
+                                 (SELECT * FROM jimo.time_to_complete EXCEPT ALL SELECT * FROM ref_time_to_complete)) d;
+    RETURN NEXT is(b, 0::bigint, what || ': time_to_complete equals its 0.12 definition');
 END
 $$;
 
@@ -175,7 +208,12 @@ UPDATE jimo.funnel_cohort_cache SET started_jimers = started_jimers + 1000
  WHERE grain = 'day' AND cohort_start = '2025-02-10';
 SELECT is((SELECT started FROM pg_temp.days() WHERE day = '2025-02-10'), 1001::bigint,
           'a cohort no mark covers is read from the cache');
-UPDATE jimo.funnel_cohort_cache SET started_jimers = started_jimers - 1000
+UPDATE jimo.funnel_cohort_cache SET completed_by_bucket[2] = completed_by_bucket[2] + 1000
+ WHERE grain = 'day' AND cohort_start = '2025-02-10';
+SELECT is((SELECT completed_jimers FROM jimo.time_to_complete WHERE bucket_index = 2), 1001::bigint,
+          'time_to_complete sums the cached day cohorts'' buckets (jimer 3''s 10 s is in 10 s - 1 min)');
+UPDATE jimo.funnel_cohort_cache SET started_jimers = started_jimers - 1000,
+                                    completed_by_bucket[2] = completed_by_bucket[2] - 1000
  WHERE grain = 'day' AND cohort_start = '2025-02-10';
 
 -- A late start moves jimer 2 from 5 Feb to 3 Feb (an earlier week, same month).

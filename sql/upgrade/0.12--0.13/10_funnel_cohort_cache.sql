@@ -21,7 +21,9 @@ $$;
 -- start) counts, medians and percentiles of time to complete that depend on
 -- the session's jimo.funnel_window, so they cannot be summed from rows kept
 -- at ingest: every read computed them from each journey of the cohorts read
--- (a quarter of a second for 30 days at 1M events, seconds at 10M).
+-- (a quarter of a second for 30 days at 1M events, seconds at 10M).  The
+-- day cohorts also count converted jimers per time-to-complete bucket, which
+-- time_to_complete sums per experience.
 --
 -- jimo.refresh_funnel_cohorts() stores each cohort's row, computed for one
 -- window, in jimo.funnel_cohort_cache.  Ingest marks, in the same transaction
@@ -67,10 +69,12 @@ CREATE TABLE jimo.funnel_cohort_cache (
     first_activity_at           timestamptz,
     last_activity_at            timestamptz,
     window_closes_at            timestamptz,
+    completed_by_bucket         bigint[] NOT NULL,
     PRIMARY KEY (experience_uid, grain, cohort_start)
 );
 COMMENT ON TABLE jimo.funnel_cohort_cache IS 'One row per experience, grain and cohort as jimo.refresh_funnel_cohorts() last computed it from the journeys, for the window in jimo.funnel_cohort_state; read by tour_funnel_daily and funnel_cohorts for the cohorts no mark covers';
 COMMENT ON COLUMN jimo.funnel_cohort_cache.cohort_end IS 'First day after the cohort';
+COMMENT ON COLUMN jimo.funnel_cohort_cache.completed_by_bucket IS 'Converted jimers per time-to-complete bucket of jimo.time_to_complete (7 counts, fastest first)';
 
 CREATE TABLE jimo.funnel_cohort_state (
     single          boolean PRIMARY KEY DEFAULT true CHECK (single),
