@@ -6,7 +6,11 @@
 # committed when the refresh computed) must survive, or the cache would hold a
 # cohort without that transaction's change and the views would read it.
 #   1. deterministic: a transaction rewrites a committed mark and holds it while a
-#      refresh runs; the refresh's DELETE waits for it, sees another xact, keeps it;
+#      refresh runs; the refresh does not wait for it and keeps the mark;
+#   1b. a refresh held between its read of the marks and their deletion (a session
+#      holds the cache state's row, which the refresh writes in between) while an
+#      ingest commits a rewrite of a mark it read: the refresh keeps that mark (its
+#      xact moved);
 #   2. a stream: three sessions ingest shuffled generated events in small calls
 #      while a fourth refreshes in a loop; then the views equal what the journeys
 #      give, before and after a last refresh.
@@ -48,14 +52,20 @@ COMMIT;
 SQL
 a=$!
 sleep 1.5
-# B: a refresh meanwhile; it reads the mark as jimer 2's commit left it
+# B: a refresh meanwhile; it reads the mark as jimer 2's commit left it, and skips
+# the row A holds rather than wait for A
+t0=$(date +%s%N)
 psql_ -F '|' -c "SELECT cohorts, marks, full_refresh FROM jimo.refresh_funnel_cohorts()" >"$work/b.out" 2>&1 && b=0 || b=$?
+t1=$(date +%s%N)
+b_waited=$(((t1 - t0) / 1000000))
+kill -0 "$a" 2>/dev/null && a_open=1 || a_open=0
 wait "$a" && a=0 || a=$?
 sed 's/^/# a: /' "$work/a.out"
 sed 's/^/# b: /' "$work/b.out"
 ok "$([ "$a" = 0 ] && [ "$(grep -c '^a|stored$' "$work/a.out")" = 2 ] && echo 0 || echo 1)" \
     "the ingest transaction stores its events and commits"
 ok "$b" "a refresh beside it succeeds: $(tr '\n' ' ' <"$work/b.out")"
+ok "$([ "$a_open" = 1 ] && echo 0 || echo 1)" "the refresh returned while the transaction was still open (${b_waited} ms)"
 got=$(psql_ -c "SELECT count(*) FROM jimo.funnel_cohort_marks WHERE from_day <= '2025-03-10' AND to_day >= '2025-03-10'")
 ok "$([ "$got" -ge 1 ] && echo 0 || echo 1)" "the mark the transaction rewrote is still there ($got)"
 got=$(psql_ -c "SELECT started_jimers FROM jimo.tour_funnel_daily
@@ -63,6 +73,43 @@ got=$(psql_ -c "SELECT started_jimers FROM jimo.tour_funnel_daily
 ok "$([ "$got" = 3 ] && echo 0 || echo 1)" "tour_funnel_daily counts all three starts of the day: $got"
 views >"$work/v1" && views_uncached >"$work/u1"
 ok "$(cmp -s "$work/v1" "$work/u1" && echo 0 || echo 1)" "both views equal what the journeys give ($(wc -l <"$work/v1") rows)"
+
+# --- 1b. a mark rewritten and committed between a refresh's read and its deletion
+psql_ -c "SELECT * FROM jimo.refresh_funnel_cohorts()" >/dev/null
+# A: one session (one writer slot) fed through a FIFO: it starts jimer 4 now, which
+# marks the day, and jimer 5 later, which rewrites that mark
+mkfifo "$work/a.fifo"
+psql_ -F '|' <"$work/a.fifo" >"$work/a2.out" 2>&1 &
+a2=$!
+exec 3>"$work/a.fifo"
+echo "SELECT 'a', status FROM jimo.receive('$(body tour.started $((day + 180000)) 4)');" >&3
+sleep 1
+# C holds the state's row: the refresh, having read the marks, waits there
+psql_ >"$work/c.out" 2>&1 <<SQL &
+BEGIN;
+SELECT 1 FROM jimo.funnel_cohort_state FOR UPDATE;
+SELECT pg_sleep(3);
+COMMIT;
+SQL
+c=$!
+sleep 0.5
+psql_ -F '|' -c "SELECT cohorts, marks, full_refresh FROM jimo.refresh_funnel_cohorts()" >"$work/b2.out" 2>&1 &
+b2=$!
+sleep 1
+echo "SELECT 'a', status FROM jimo.receive('$(body tour.started $((day + 240000)) 5)');" >&3
+exec 3>&-
+wait "$a2" && a2=0 || a2=$?
+wait "$c" || true
+wait "$b2" && b2=0 || b2=$?
+sed 's/^/# a: /' "$work/a2.out"
+sed 's/^/# b: /' "$work/b2.out"
+ok "$([ "$a2" = 0 ] && [ "$b2" = 0 ] && [ "$(grep -c '^a|stored$' "$work/a2.out")" = 2 ] && echo 0 || echo 1)" \
+    "an ingest commits a rewrite of a mark while a refresh that read it waits before deleting the marks"
+got=$(psql_ -c "SELECT started_jimers FROM jimo.tour_funnel_daily
+                 WHERE experience_uid = 'c6c6c6c6-0000-4000-8000-000000000001' AND day = '2025-03-10'")
+ok "$([ "$got" = 5 ] && echo 0 || echo 1)" "the refresh kept that mark: tour_funnel_daily counts all five starts of the day ($got)"
+views >"$work/v1b" && views_uncached >"$work/u1b"
+ok "$(cmp -s "$work/v1b" "$work/u1b" && echo 0 || echo 1)" "both views equal what the journeys give"
 
 # --- 2. a stream of calls from three sessions, refreshes in a loop beside them
 python3 "$root/test/bench/gen_events.py" --events 6000 --jimers 400 --experiences 20 --seed 11 \

@@ -197,13 +197,17 @@ COMMENT ON FUNCTION jimo.marked_cohort_ranges(jimo.funnel_cohort_marks[]) IS
 
 -- Store every cohort the marks cover (every cohort, the first time or when
 -- the session's window differs from the cache's), then delete the marks
--- read, each only at the version read: a mark written or rewritten by an
--- ingest meanwhile (its xact differs, or the DELETE waits for that ingest
--- and then sees it differ) stays, and so does the staleness it stands for.
+-- read, each only at the version read: a mark an ingest rewrote meanwhile
+-- (its xact differs) stays, and so does the staleness it stands for.  A
+-- mark an ingest in flight holds is skipped, not waited for (SKIP LOCKED):
+-- that ingest is rewriting it.  Waiting made a cycle: the DELETE, in the
+-- order of its join, waited for a mark an ingest had rewritten, while that
+-- ingest, in key order, waited to insert a mark the DELETE had removed
+-- (test/integration/refresh_during_ingest.sh lost a call to the deadlock).
 -- The marks are read first; the journeys are read by later statements of
 -- this transaction (READ COMMITTED), so they hold every change whose mark
--- was read, and possibly more.  One refresh at a time; the views and ingest
--- do not wait for it.
+-- was read, and possibly more.  One refresh at a time; the views do not
+-- wait for it, ingest only to insert a mark the refresh is deleting.
 CREATE FUNCTION jimo.refresh_funnel_cohorts(OUT cohorts bigint, OUT marks bigint,
                                             OUT full_refresh boolean)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -257,10 +261,14 @@ BEGIN
     VALUES (true, w, clock_timestamp())
     ON CONFLICT (single) DO UPDATE SET funnel_window = excluded.funnel_window,
                                        refreshed_at = excluded.refreshed_at;
-    DELETE FROM jimo.funnel_cohort_marks m
-     USING unnest(seen) s
-     WHERE m.experience_uid = s.experience_uid AND m.from_day = s.from_day
-       AND m.to_day = s.to_day AND m.slot = s.slot AND m.xact = s.xact;
+    DELETE FROM jimo.funnel_cohort_marks
+     WHERE ctid = ANY (ARRAY(
+           SELECT m.ctid
+             FROM jimo.funnel_cohort_marks m
+             JOIN unnest(seen) s
+               ON m.experience_uid = s.experience_uid AND m.from_day = s.from_day
+              AND m.to_day = s.to_day AND m.slot = s.slot AND m.xact = s.xact
+              FOR UPDATE OF m SKIP LOCKED));
 END
 $$;
 COMMENT ON FUNCTION jimo.refresh_funnel_cohorts() IS
