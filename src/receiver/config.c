@@ -83,6 +83,10 @@ static const OptSpec opts[] = {
 	"statement_timeout is set to 90% of it)"},
 	{"queue-max", "JIMO_RECEIVER_QUEUE_MAX", OPT_INT, &config.queue_max, 1, 1000000, "N",
 	"deliveries waiting for a database worker before 503 (default 4096)"},
+	{"refresh-cohorts", "JIMO_RECEIVER_REFRESH_COHORTS", OPT_INT, &config.refresh_cohorts_s, 0, 86400, "SECONDS",
+	"run jimo.refresh_funnel_cohorts() this often, on a connection of its own,\n"
+	"so that the funnel views read their cohorts from the cache; 0 = never\n"
+	"(cron does it instead) (default 300)"},
 	{"max-body", "JIMO_RECEIVER_MAX_BODY", OPT_SIZE, &config.max_body, 0, 1L << 30, "BYTES",
 	"largest request body; larger gets 413 (default 1048576)"},
 	{"max-header", "JIMO_RECEIVER_MAX_HEADER", OPT_SIZE, &config.max_header, 4096, 1L << 24, "BYTES",
@@ -280,6 +284,7 @@ config_parse(int argc, char **argv, bool *exit_now)
 	config.db_connections = 2;
 	config.db_timeout_ms = 10000;
 	config.queue_max = 4096;
+	config.refresh_cohorts_s = 300;
 	config.max_body = 1024 * 1024;
 	config.max_header = 32 * 1024;
 	config.max_connections = 1000;

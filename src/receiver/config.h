@@ -31,6 +31,7 @@ typedef struct ReceiverConfig
 	int			db_connections; /* DB worker threads, one PGconn each */
 	int			db_timeout_ms;	/* longest wait for any answer from PostgreSQL */
 	int			queue_max;		/* deliveries waiting for a worker */
+	int			refresh_cohorts_s;	/* jimo.refresh_funnel_cohorts() period; 0 = never */
 
 	size_t		max_body;		/* request body limit (413 beyond) */
 	size_t		max_header;		/* per-connection memory for headers */

@@ -618,6 +618,13 @@ build_conninfo(void)
 	conn_vals[n] = NULL;
 }
 
+/* A connection of the receiver's settings, for others than the workers. */
+PGconn *
+db_open(void)
+{
+	return PQconnectdbParams(conn_keys, conn_vals, 1);
+}
+
 int
 db_start(void)
 {

@@ -11,9 +11,14 @@
 
 #include <stdbool.h>
 
+#include <libpq-fe.h>
+
 extern int	db_start(void);
 extern void db_abandon(void);
 extern void db_join(void);
+
+/* a new connection with the workers' settings (after db_start) */
+extern PGconn *db_open(void);
 
 /* workers whose connection worked last time it was used */
 extern int	db_connected(void);

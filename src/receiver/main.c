@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "ops.h"
 #include "queue.h"
+#include "refresh.h"
 #include "tls.h"
 
 static void
@@ -119,13 +120,15 @@ main(int argc, char **argv)
 	}
 	log_msg(LOG_INFO, "listening", "listen=\"%s\" tls=%s ops_listen=\"%s\" path=\"%s\" auth=%s batch_max=%d "
 			"batch_wait_ms=%d db_connections=%d db_timeout_ms=%d http_threads=%d max_body=%zu "
-			"max_connections=%d max_per_ip=%d head_timeout_ms=%d",
+			"max_connections=%d max_per_ip=%d head_timeout_ms=%d refresh_cohorts_s=%d",
 			config.listen, tls_enabled() ? "on" : "off",
 			config.ops_listen ? config.ops_listen : "off", config.path,
 			config.open ? "open" : "secret", config.batch_max, config.batch_wait_ms,
 			config.db_connections, config.db_timeout_ms, config.http_threads, config.max_body,
-			config.max_connections, config.max_per_ip, config.head_timeout_ms);
+			config.max_connections, config.max_per_ip, config.head_timeout_ms,
+			config.refresh_cohorts_s);
 
+	refresh_start();
 	/* both listeners accept connections now (systemd Type=notify) */
 	notify_systemd("READY=1");
 
@@ -148,6 +151,7 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "shutting down", "signal=%s inflight=%d queued=%d",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT", http_inflight(), queue_depth());
 
+	refresh_stop();
 	http_begin_shutdown();
 	queue_close();
 	deadline = mono_now() + config.shutdown_timeout;

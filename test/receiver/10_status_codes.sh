@@ -16,7 +16,7 @@ is "$?" 0 "--help exits 0"
 missing_flags=0
 for flag in --listen --ops-listen --dsn --path --secret-file --open --batch-max --batch-wait-ms \
     --db-connections --db-timeout --queue-max --max-body --max-connections --max-per-ip \
-    --head-timeout --idle-timeout --request-timeout; do
+    --head-timeout --idle-timeout --request-timeout --refresh-cohorts; do
     if ! grep -q -- "$flag " "$RECV_WORK/help.out"; then
         echo "# --help lacks $flag"
         missing_flags=$((missing_flags + 1))

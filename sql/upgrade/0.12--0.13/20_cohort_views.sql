@@ -272,7 +272,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION jimo.refresh_funnel_cohorts() IS
-'Store in jimo.funnel_cohort_cache the funnel cohorts whose journeys changed since the last refresh (all of them the first time, or when the session''s jimo.funnel_window differs from the cache''s), for tour_funnel_daily and funnel_cohorts to read instead of computing them; run it every few minutes (cron or pg_cron) and after a bulk load. The views are exact without it, only slower. Returns the cohorts stored, the marks consumed and whether every cohort was computed';
+'Store in jimo.funnel_cohort_cache the funnel cohorts whose journeys changed since the last refresh (all of them the first time, or when the session''s jimo.funnel_window differs from the cache''s), for tour_funnel_daily and funnel_cohorts to read instead of computing them; jimo-receiver runs it every --refresh-cohorts seconds (300), else run it from cron or pg_cron, and after a bulk load. The views are exact without it, only slower. Returns the cohorts stored, the marks consumed and whether every cohort was computed';
 
 -- One cohort per UTC day of first starts and tour.  A filter on day is
 -- pushed into both branches of jimo.funnel_cohort_rows(): a range of the
