@@ -32,7 +32,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "storage/backendid.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/uuid.h"
@@ -41,9 +40,6 @@
 #include "columns.h"
 #include "fold.h"
 #include "rollups.h"
-
-/* writers spread over this many rows per (experience, days), as health.c */
-#define MARK_SLOTS 16
 
 typedef struct MarkKey
 {
@@ -193,7 +189,7 @@ jimo_cohort_marks_write(HTAB *marks)
 	args[0] = jimo_array(experiences, NULL, n, UUIDOID);
 	args[1] = jimo_array(froms, NULL, n, DATEOID);
 	args[2] = jimo_array(tos, NULL, n, DATEOID);
-	args[3] = Int16GetDatum((int16) (MyBackendId % MARK_SLOTS));
+	args[3] = Int16GetDatum(jimo_writer_slot());
 	rc = SPI_execute_plan(marks_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "jimo: writing jimo.funnel_cohort_marks failed: %s",

@@ -30,8 +30,8 @@
  * Every row of today would be written by every chunk of every session, and
  * a row lock held until commit would serialize concurrent sessions (and,
  * across the chunks of one long transaction, could deadlock them).  Each
- * session therefore writes its own slot of each day (backend id modulo
- * JIMO_HEALTH_SLOTS, a key column); the view sums the slots.
+ * session therefore writes its own slot of each day (jimo_writer_slot(),
+ * a key column); the view sums the slots.
  *
  * Days are UTC days, as in the other rollups: a rollup fixes its day
  * boundaries when it is written, and a fixed zone lets a filter on day be a
@@ -45,7 +45,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -57,8 +56,6 @@
 #include "columns.h"
 #include "fold.h"
 #include "rollups.h"
-
-#define JIMO_HEALTH_SLOTS 16
 
 /* off only inside jimo.retry_rejected(), which keeps the rollup itself */
 static bool jimo_delivery_rollup = true;
@@ -364,7 +361,7 @@ jimo_health_write(JimoUnique *uniq, int nuniq, JimoUnique *runiq, int nruniq)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	DateADT		today = jimo_utc_day(now);
-	int16		slot = (int16) (MyBackendId % JIMO_HEALTH_SLOTS);
+	int16		slot = jimo_writer_slot();
 	HTAB	   *days;
 	HTAB	   *lags;
 	HealthDay **sorted;

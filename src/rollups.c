@@ -33,6 +33,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "storage/backendid.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -145,6 +146,15 @@ seen_day_cmp(const void *a, const void *b)
 	if (c != 0)
 		return c;
 	return memcmp(&ka->jimer_uid, &kb->jimer_uid, sizeof(pg_uuid_t));
+}
+
+/* writer slots a hot rollup row is spread over (see rollups.h) */
+#define JIMO_WRITER_SLOTS 16
+
+int16
+jimo_writer_slot(void)
+{
+	return (int16) (MyBackendId % JIMO_WRITER_SLOTS);
 }
 
 /* the UTC day of a time, by PostgreSQL's own timestamp -> date cast */

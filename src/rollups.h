@@ -16,6 +16,13 @@ extern void jimo_rollups_write(JimoUnique *uniq, int nuniq);
 extern DateADT jimo_utc_day(TimestampTz t);
 
 /*
+ * This session's writer slot (backend id modulo 16): a rollup row that every
+ * session would write (today's delivery counts, a day's cohort mark) is
+ * keyed by it too, so that concurrent sessions do not queue on one row lock.
+ */
+extern int16 jimo_writer_slot(void);
+
+/*
  * health.c: the delivery_health rollup (jimo.delivery_days and
  * jimo.delivery_lags).  jimo_health_init defines the setting
  * jimo.delivery_rollup (from _PG_init); jimo_health_write counts a chunk's

@@ -226,10 +226,7 @@ DECLARE
     seen jimo.funnel_cohort_marks[];
 BEGIN
     IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
-        IF EXISTS (SELECT FROM pg_catalog.pg_class c
-                    WHERE c.oid = 'jimo.journeys'::regclass
-                      AND c.relkind IN ('r', 'p')
-                      AND c.oid IN (SELECT logicalrelid FROM pg_dist_partition)) THEN
+        IF EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = 'jimo.journeys'::regclass) THEN
             RAISE EXCEPTION 'jimo.refresh_funnel_cohorts() is not used on a distributed database'
                 USING ERRCODE = 'feature_not_supported',
                       HINT = 'On Citus, tour_funnel_daily and funnel_cohorts read the journeys on the workers on every read.';
