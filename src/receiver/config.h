@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RECEIVER_VERSION "0.13"
+#define RECEIVER_VERSION "0.14"
 
 typedef struct ReceiverConfig
 {
