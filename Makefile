@@ -22,6 +22,7 @@ OBJS = \
 	src/fold.o \
 	src/funnel.o \
 	src/health.o \
+	src/jimer_counts.o \
 	src/journeys.o \
 	src/layout.o \
 	src/partitions.o \

@@ -9,9 +9,10 @@
  * one upsert per journey it touches rather than one per event.
  *
  * On one node the upsert returns each merged row, from which
- * cohort_marks.c marks the funnel cohorts it may have changed.  On Citus
- * the funnel views read the journeys themselves (55_citus_views.sql) and
- * nothing is marked.
+ * cohort_marks.c marks the funnel cohorts it may have changed and
+ * jimer_counts.c counts the journeys each jimer gained, started or
+ * completed.  On Citus the funnel views and jimer_dimension read the
+ * journeys themselves (55_citus_views.sql): nothing is marked or counted.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -21,6 +22,7 @@
 
 #include "cohort_marks.h"
 #include "fold.h"
+#include "jimer_counts.h"
 #include "journeys.h"
 #include "layout.h"
 
@@ -50,19 +52,24 @@ static JimoTable journeys_table = {
 	JCONFLICT_MERGE, NULL, NULL, NULL, 0, 0, NULL, 0
 };
 
-/* the same upsert, returning what cohort_marks.c needs of each merged row */
+/*
+ * the same upsert, returning what cohort_marks.c and jimer_counts.c need of
+ * each merged row
+ */
 static JimoTable journeys_marked_table = {
 	"jimo.journeys", journey_cols, lengthof(journey_cols),
-	JCONFLICT_MERGE, JIMO_COHORT_MARKS_RETURNING, NULL, NULL, 0, 0, NULL, 0
+	JCONFLICT_MERGE, JIMO_COHORT_MARKS_RETURNING ", " JIMO_JIMER_COUNTS_RETURNING,
+	NULL, NULL, 0, 0, NULL, 0
 };
 
 typedef struct MarkArg
 {
 	HTAB	   *journeys;
 	HTAB	   *marks;
+	HTAB	   *counts;
 } MarkArg;
 
-/* one merged row back from the upsert: mark its cohorts */
+/* one merged row back from the upsert: mark its cohorts, count it */
 static void
 mark_journey(TupleTableSlot *slot, void *arg)
 {
@@ -78,6 +85,7 @@ mark_journey(TupleTableSlot *slot, void *arg)
 	if (p == NULL)
 		elog(ERROR, "jimo: the journeys upsert returned a journey it was not given");
 	jimo_cohort_marks_add(a->marks, slot, p);
+	jimo_jimer_counts_add(a->counts, slot, p);
 }
 
 HTAB *
@@ -162,9 +170,11 @@ jimo_journeys_write(HTAB *journeys)
 		jimo_rows_write(&rows);
 	else
 	{
-		MarkArg		arg = {journeys, jimo_cohort_marks_create()};
+		MarkArg		arg = {journeys, jimo_cohort_marks_create(),
+		jimo_jimer_counts_create()};
 
 		jimo_rows_write_returning(&rows, mark_journey, &arg);
 		jimo_cohort_marks_write(arg.marks);
+		jimo_jimer_counts_write(arg.counts);
 	}
 }

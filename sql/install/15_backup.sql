@@ -30,3 +30,4 @@ SELECT pg_catalog.pg_extension_config_dump('jimo.delivery_lags', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.funnel_cohort_marks', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.funnel_cohort_cache', '');
 SELECT pg_catalog.pg_extension_config_dump('jimo.funnel_cohort_state', '');
+SELECT pg_catalog.pg_extension_config_dump('jimo.jimer_journey_counts', '');

@@ -423,6 +423,9 @@ COMMENT ON COLUMN jimo.time_to_complete.bucket IS 'The bucket, e.g. ''1 - 5 min'
 COMMENT ON COLUMN jimo.time_to_complete.completed_jimers IS 'Converted jimers whose time to complete falls in the bucket';
 COMMENT ON COLUMN jimo.time_to_complete.share IS 'completed_jimers / all converted jimers of the experience (4 decimals)';
 
+-- The counts of journeys are kept at ingest (14_jimer_journey_counts.sql,
+-- 0.14): before, a GROUP BY over every journey on each read.  Citus counts
+-- the journeys (55_citus_views.sql).
 CREATE VIEW jimo.jimer_dimension AS
 SELECT
     jm.uid AS jimer_uid,
@@ -434,18 +437,11 @@ SELECT
     jm.last_activity_at,
     jm.first_event_at,
     jm.state_at AS last_event_at,
-    coalesce(j.experiences, 0) AS experiences,
-    coalesce(j.started, 0) AS experiences_started,
-    coalesce(j.completed, 0) AS experiences_completed
+    coalesce(j.experiences, 0)::bigint AS experiences,
+    coalesce(j.started, 0)::bigint AS experiences_started,
+    coalesce(j.completed, 0)::bigint AS experiences_completed
 FROM jimo.jimers jm
-LEFT JOIN (
-    SELECT jimer_uid,
-           count(*) AS experiences,
-           count(*) FILTER (WHERE starts > 0) AS started,
-           count(*) FILTER (WHERE completions > 0) AS completed
-    FROM jimo.journeys
-    GROUP BY jimer_uid
-) j ON j.jimer_uid = jm.uid;
+LEFT JOIN jimo.jimer_journey_counts j ON j.jimer_uid = jm.uid;
 
 COMMENT ON VIEW jimo.jimer_dimension IS
 'One row per jimer, to segment any view by the customer''s own user id (identify_token, hash-indexed for joins) or email: join it on jimer_uid, then to your own user table on identify_token, e.g. SELECT u.plan, count(*) FROM jimo.journey_conversions c JOIN jimo.jimer_dimension d USING (jimer_uid) JOIN app.users u ON u.id::text = d.identify_token WHERE c.converted GROUP BY u.plan. Anonymous jimers have no identify_token.';

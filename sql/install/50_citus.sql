@@ -47,7 +47,8 @@ AS $$
            ('survey_step_stats', 'coordinator', NULL),
            ('funnel_cohort_marks', 'coordinator', NULL),
            ('funnel_cohort_cache', 'coordinator', NULL),
-           ('funnel_cohort_state', 'coordinator', NULL)
+           ('funnel_cohort_state', 'coordinator', NULL),
+           ('jimer_journey_counts', 'coordinator', NULL)
 $$;
 COMMENT ON FUNCTION jimo.citus_tables() IS 'How jimo.distribute() places each table on Citus: distributed by its shard column and colocated with jimo.jimers, a reference table on every node, or local to the coordinator';
 

@@ -636,6 +636,35 @@ BEGIN
     LEFT JOIN jimo.survey_steps ss
            ON ss.experience_uid = r.experience_uid AND ss.step_uid = coalesce(r.step_uid, '')
     LEFT JOIN jimo.experiences x ON x.uid = r.experience_uid;
+
+    -- 0.14: a distributed database keeps no jimo.jimer_journey_counts
+    -- (ingest does not count there), so what it held before is emptied
+    -- rather than left to go stale; the journeys of a jimer are on its
+    -- jimers row's shard, so this GROUP BY runs shard by shard.
+    TRUNCATE jimo.jimer_journey_counts;
+    CREATE OR REPLACE VIEW jimo.jimer_dimension AS
+    SELECT
+        jm.uid AS jimer_uid,
+        jm.identify_token,
+        jm.email,
+        jm.username,
+        jm.project_uid,
+        jm.created_at,
+        jm.last_activity_at,
+        jm.first_event_at,
+        jm.state_at AS last_event_at,
+        coalesce(j.experiences, 0) AS experiences,
+        coalesce(j.started, 0) AS experiences_started,
+        coalesce(j.completed, 0) AS experiences_completed
+    FROM jimo.jimers jm
+    LEFT JOIN (
+        SELECT jimer_uid,
+               count(*) AS experiences,
+               count(*) FILTER (WHERE starts > 0) AS started,
+               count(*) FILTER (WHERE completions > 0) AS completed
+        FROM jimo.journeys
+        GROUP BY jimer_uid
+    ) j ON j.jimer_uid = jm.uid;
 END
 $fn$;
-COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings; and since 0.12 survey_nps, survey_choices, survey_nps_trend, survey_ratings_trend, which read one step at a time on one node) by definitions with the same columns and rows that it can; jimo.distribute() calls it';
+COMMENT ON FUNCTION jimo.use_citus_views() IS 'Replace the views that Citus cannot plan as written for one node (all_experiences, journey_conversions, tour_funnel, tour_funnel_daily, survey_funnel, checklist_funnel, funnel_cohorts, time_to_complete, survey_responses, survey_ratings; and since 0.12 survey_nps, survey_choices, survey_nps_trend, survey_ratings_trend, which read one step at a time on one node; since 0.14 jimer_dimension, which reads counts kept at ingest on one node only) by definitions with the same columns and rows that it can; jimo.distribute() calls it';
