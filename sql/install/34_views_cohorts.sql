@@ -375,13 +375,18 @@ COMMENT ON COLUMN jimo.funnel_cohorts.window_closes_at IS 'When the conversion w
 -- then it puts each converted journey in its bucket, as 0.12 did: computing
 -- every day cohort whole for that was 2.6 times slower.  The experiences
 -- listed are those with a conversion.  Citus keeps the 0.6 form
--- (55_citus_views.sql).
-CREATE VIEW jimo.time_to_complete AS
-WITH b(bucket_index, bucket) AS (
-    VALUES (1, '< 10 s'), (2, '10 s - 1 min'), (3, '1 - 5 min'), (4, '5 - 30 min'),
-           (5, '30 min - 1 h'), (6, '1 h - 1 d'), (7, '1 d or more')
-), counts AS (
-    SELECT k.experience_uid, n.bucket_index::integer AS bucket_index, sum(n.jimers)::bigint AS jimers
+-- (55_citus_views.sql).  The counts are a function of their own, not
+-- inlined (SET): written in the view, the estimates of both forms (the one
+-- without the cache reads every journey, 3M at 10M events) were part of the
+-- view's plan whichever form runs, enough to switch JIT on, which then spent
+-- 1.8 s compiling a read of 56 ms (0.14).  The function is planned when it
+-- runs, each form only when it is the one that runs.
+CREATE FUNCTION jimo.time_to_complete_counts()
+    RETURNS TABLE (experience_uid uuid, bucket_index integer, jimers bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET jit = off
+AS $$
+    SELECT k.experience_uid, n.bucket_index::integer, sum(n.jimers)::bigint
     FROM jimo.all_experiences k
     CROSS JOIN LATERAL jimo.funnel_cohort_rows(k.experience_uid, 'day') r
     CROSS JOIN LATERAL unnest(r.completed_by_bucket) WITH ORDINALITY AS n(jimers, bucket_index)
@@ -394,6 +399,16 @@ WITH b(bucket_index, bucket) AS (
     FROM jimo.journey_conversions c
     WHERE NOT jimo.funnel_cohort_cache_usable() AND c.converted AND c.starts > 0 AND c.completions > 0
     GROUP BY 1, 2
+$$;
+COMMENT ON FUNCTION jimo.time_to_complete_counts() IS
+'Internal: the converted jimers of each experience per bucket of jimo.time_to_complete, summed over the day cohorts (cached where no journey changed since the last jimo.refresh_funnel_cohorts()) when the cache can be read, else counted from the journeys';
+
+CREATE VIEW jimo.time_to_complete AS
+WITH b(bucket_index, bucket) AS (
+    VALUES (1, '< 10 s'), (2, '10 s - 1 min'), (3, '1 - 5 min'), (4, '5 - 30 min'),
+           (5, '30 min - 1 h'), (6, '1 h - 1 d'), (7, '1 d or more')
+), counts AS (
+    SELECT * FROM jimo.time_to_complete_counts()
 )
 SELECT
     e.experience_uid,

@@ -31,6 +31,7 @@ GRANT EXECUTE ON FUNCTION jimo.cohorts_from_journeys(uuid, text, date, date),
     jimo.cohort_days(text, date, date),
     jimo.date_ranges(datemultirange),
     jimo.stale_cohort_ranges(uuid, text),
-    jimo.funnel_cohort_rows(uuid, text)
+    jimo.funnel_cohort_rows(uuid, text),
+    jimo.time_to_complete_counts()
     TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.refresh_funnel_cohorts() TO jimo_writer;
