@@ -11,6 +11,8 @@
 # Installs into the PostgreSQL of pg_config (as root, or with sudo like test/run), and
 # puts this checkout's build back when it ends, whatever happened.
 # Needs PGHOST/PGPORT/PGUSER/PGDATABASE of a database with jimo_webhooks (test/run).
+# Thirteen versions take 5-6 minutes here, beyond test/run's default limit:
+# test-timeout: 900
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=test/lib/fingerprint.sh
