@@ -1,3 +1,184 @@
+-- jimo_webhooks 0.13 -> 0.14 (ALTER EXTENSION jimo_webhooks UPDATE TO '0.14').
+-- Assembled by the Makefile from sql/upgrade/0.13--0.14/*.sql, one file per change.
+-- Released install scripts are frozen; everything 0.14 changes in the schema is
+-- here, and test/integration/upgrade.sh checks that a 0.13 (0.12, ..., 0.1)
+-- database holding data and upgraded with it equals a fresh 0.14 install fed the
+-- same events.
+\echo Use "ALTER EXTENSION jimo_webhooks UPDATE TO '0.14'" to load this file. \quit
+-- 0.14: per jimer, its journeys, with a start, with a completion, kept at
+-- ingest for jimer_dimension (sql/install/14_jimer_journey_counts.sql), and
+-- filled here from the journeys.  Ingest counts once the table exists
+-- (src/jimer_counts.c asks after writing the journeys).  Writers of
+-- jimo.journeys in flight now, with a library that found no table, are
+-- waited for here, so that what they wrote is in the fill; later ones wait
+-- for this upgrade to commit, then find the table.  A distributed database
+-- counts nothing (its jimer_dimension reads the journeys): the table stays
+-- empty there.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        LOCK TABLE jimo.journeys IN SHARE MODE;
+    ELSIF NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = 'jimo.journeys'::regclass) THEN
+        LOCK TABLE jimo.journeys IN SHARE MODE;
+    END IF;
+END
+$$;
+
+-------------------------------------------------------------------------------
+-- Journeys per jimer (0.14), for jimo.jimer_dimension.  The dimension shows,
+-- per jimer, how many experiences it has a journey with, how many of those it
+-- started and how many it completed.  Counted from jimo.journeys on every
+-- read, that was a GROUP BY over every journey: 0.6 s at 1M events, 3 s at
+-- 10M, to list 90 000 jimers.  These counts depend on no session setting, so
+-- ingest keeps them (src/jimer_counts.c), in the transaction that changes
+-- the journeys: a journey counts once it exists, once it has a start and once
+-- it has a completion, and since a journey only ever grows, each of these
+-- happens once, whatever the order of its events (the journeys upsert returns
+-- the merged row, and the row before is that row less what the chunk added).
+-- On Citus nothing is kept here (jimo.distribute() empties the table on the
+-- coordinator) and jimer_dimension counts the journeys on the workers
+-- (55_citus_views.sql).
+-------------------------------------------------------------------------------
+
+CREATE TABLE jimo.jimer_journey_counts (
+    jimer_uid    uuid PRIMARY KEY,
+    experiences  integer NOT NULL,
+    started      integer NOT NULL,
+    completed    integer NOT NULL
+);
+COMMENT ON TABLE jimo.jimer_journey_counts IS 'Per jimer, the journeys (rows of jimo.journeys) it has, kept at ingest for jimo.jimer_dimension (0.14); empty on Citus, where jimer_dimension counts the journeys';
+COMMENT ON COLUMN jimo.jimer_journey_counts.experiences IS 'Journeys of the jimer: experiences it interacted with';
+COMMENT ON COLUMN jimo.jimer_journey_counts.started IS 'Of those, journeys with a start (starts > 0)';
+COMMENT ON COLUMN jimo.jimer_journey_counts.completed IS 'Of those, journeys with a completion (completions > 0)';
+SELECT pg_catalog.pg_extension_config_dump('jimo.jimer_journey_counts', '');
+REVOKE ALL ON jimo.jimer_journey_counts FROM PUBLIC;
+GRANT SELECT ON jimo.jimer_journey_counts TO jimo_reader;
+
+DO $$
+DECLARE
+    distributed boolean := false;
+BEGIN
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = ''jimo.journeys''::regclass)'
+            INTO distributed;
+    END IF;
+    IF NOT distributed THEN
+        INSERT INTO jimo.jimer_journey_counts (jimer_uid, experiences, started, completed)
+        SELECT jimer_uid, count(*), count(*) FILTER (WHERE starts > 0),
+               count(*) FILTER (WHERE completions > 0)
+          FROM jimo.journeys
+         GROUP BY jimer_uid;
+    END IF;
+END
+$$;
+-- 0.14: jimer_dimension reads the counts kept at ingest (34_views_cohorts.sql).
+-- The counts of journeys are kept at ingest (14_jimer_journey_counts.sql,
+-- 0.14): before, a GROUP BY over every journey on each read.  Citus counts
+-- the journeys (55_citus_views.sql).
+CREATE OR REPLACE VIEW jimo.jimer_dimension AS
+SELECT
+    jm.uid AS jimer_uid,
+    jm.identify_token,
+    jm.email,
+    jm.username,
+    jm.project_uid,
+    jm.created_at,
+    jm.last_activity_at,
+    jm.first_event_at,
+    jm.state_at AS last_event_at,
+    coalesce(j.experiences, 0)::bigint AS experiences,
+    coalesce(j.started, 0)::bigint AS experiences_started,
+    coalesce(j.completed, 0)::bigint AS experiences_completed
+FROM jimo.jimers jm
+LEFT JOIN jimo.jimer_journey_counts j ON j.jimer_uid = jm.uid;
+-- 0.14: time_to_complete's counts are a function of their own
+-- (34_views_cohorts.sql); drop-in: the same columns and rows.
+-- The counts are a function of their own, not
+-- inlined (SET): written in the view, the estimates of both forms (the one
+-- without the cache reads every journey, 3M at 10M events) were part of the
+-- view's plan whichever form runs, enough to switch JIT on, which then spent
+-- 1.8 s compiling a read of 56 ms (0.14).  The function is planned when it
+-- runs, each form only when it is the one that runs.
+CREATE FUNCTION jimo.time_to_complete_counts()
+    RETURNS TABLE (experience_uid uuid, bucket_index integer, jimers bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET jit = off
+AS $$
+    SELECT k.experience_uid, n.bucket_index::integer, sum(n.jimers)::bigint
+    FROM jimo.all_experiences k
+    CROSS JOIN LATERAL jimo.funnel_cohort_rows(k.experience_uid, 'day') r
+    CROSS JOIN LATERAL unnest(r.completed_by_bucket) WITH ORDINALITY AS n(jimers, bucket_index)
+    WHERE jimo.funnel_cohort_cache_usable() AND r.completed_jimers > 0
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT c.experience_uid,
+           width_bucket(c.seconds_to_complete, ARRAY[10, 60, 300, 1800, 3600, 86400]::float8[]) + 1,
+           count(*)
+    FROM jimo.journey_conversions c
+    WHERE NOT jimo.funnel_cohort_cache_usable() AND c.converted AND c.starts > 0 AND c.completions > 0
+    GROUP BY 1, 2
+$$;
+COMMENT ON FUNCTION jimo.time_to_complete_counts() IS
+'Internal: the converted jimers of each experience per bucket of jimo.time_to_complete, summed over the day cohorts (cached where no journey changed since the last jimo.refresh_funnel_cohorts()) when the cache can be read, else counted from the journeys';
+
+REVOKE ALL ON FUNCTION jimo.time_to_complete_counts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION jimo.time_to_complete_counts() TO jimo_reader;
+
+CREATE OR REPLACE VIEW jimo.time_to_complete AS
+WITH b(bucket_index, bucket) AS (
+    VALUES (1, '< 10 s'), (2, '10 s - 1 min'), (3, '1 - 5 min'), (4, '5 - 30 min'),
+           (5, '30 min - 1 h'), (6, '1 h - 1 d'), (7, '1 d or more')
+), counts AS (
+    SELECT * FROM jimo.time_to_complete_counts()
+)
+SELECT
+    e.experience_uid,
+    k.type,
+    k.title,
+    k.project_uid,
+    k.tags,
+    b.bucket_index,
+    b.bucket,
+    coalesce(n.jimers, 0)::bigint AS completed_jimers,
+    round(coalesce(n.jimers, 0)::numeric
+          / nullif(sum(coalesce(n.jimers, 0)) OVER (PARTITION BY e.experience_uid), 0), 4) AS share
+FROM (SELECT experience_uid FROM counts GROUP BY 1 HAVING sum(jimers) > 0) e
+JOIN jimo.all_experiences k ON k.experience_uid = e.experience_uid
+CROSS JOIN b
+LEFT JOIN counts n ON n.experience_uid = e.experience_uid AND n.bucket_index = b.bucket_index;
+-- 0.14: jimo.jimer_journey_counts stays on the coordinator.
+-- The layout: each table, how it is placed, and its shard column.
+CREATE OR REPLACE FUNCTION jimo.citus_tables(OUT table_name name, OUT placement text,
+                                  OUT shard_column name)
+    RETURNS SETOF record
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    -- jimers first: the others are colocated with it
+    VALUES ('jimers'::name, 'distributed'::text, 'uid'::name),
+           ('events', 'distributed', 'jimer_key'),
+           ('survey_answers', 'distributed', 'jimer_key'),
+           ('checklist_tasks', 'distributed', 'jimer_key'),
+           ('post_comments', 'distributed', 'jimer_key'),
+           ('post_likes', 'distributed', 'jimer_key'),
+           ('journeys', 'distributed', 'jimer_uid'),
+           ('survey_step_journeys', 'distributed', 'jimer_uid'),
+           ('seen_days', 'distributed', 'jimer_uid'),
+           ('experiences', 'reference', NULL),
+           ('projects', 'reference', NULL),
+           ('users', 'reference', NULL),
+           ('survey_steps', 'reference', NULL),
+           ('seen_day_totals', 'reference', NULL),
+           ('rejected', 'coordinator', NULL),
+           ('delivery_days', 'coordinator', NULL),
+           ('delivery_lags', 'coordinator', NULL),
+           ('expired_months', 'coordinator', NULL),
+           ('survey_step_stats', 'coordinator', NULL),
+           ('funnel_cohort_marks', 'coordinator', NULL),
+           ('funnel_cohort_cache', 'coordinator', NULL),
+           ('funnel_cohort_state', 'coordinator', NULL),
+           ('jimer_journey_counts', 'coordinator', NULL)
+$$;
+COMMENT ON FUNCTION jimo.citus_tables() IS 'How jimo.distribute() places each table on Citus: distributed by its shard column and colocated with jimo.jimers, a reference table on every node, or local to the coordinator';
 -- 0.14: on Citus, jimer_dimension counts the journeys, as before (55_citus_views.sql).
 CREATE OR REPLACE FUNCTION jimo.use_citus_views()
     RETURNS void
