@@ -17,6 +17,14 @@
  * open and answers nothing: past the deadline the batch is answered 503
  * and the connection dropped and made anew with the usual backoff.
  *
+ * A delivery is answered within --db-timeout of its arrival whatever the
+ * server does: one waiting in the queue that long is answered 503 by a
+ * thread of its own (late_main), and a batch whose oldest delivery reaches
+ * it is answered 503 while its worker goes on waiting for the server's own
+ * answer (statement_timeout, then the batch's deadline), so that a merely
+ * slow or locked server does not cost the connection.  What such a batch
+ * commits after all is a duplicate when Jimo sends it again.
+ *
  * Bodies travel as a binary bytea[] parameter: arbitrary request bytes
  * (invalid UTF-8, NUL) reach the server unchanged, where the extension
  * rejects and keeps them.
@@ -76,6 +84,8 @@ typedef struct Worker
 
 static Worker *workers;
 static int	nworkers;
+static pthread_t late_thread;
+static bool late_started;
 static int	nconnected;
 static bool abandon;			/* shutdown timed out: no more batches */
 
@@ -224,7 +234,7 @@ static void
 worker_connect(Worker *w)
 {
 	char		q[512];
-	char		sql[128];
+	char		sql[320];
 	PGresult   *res;
 	bool		found;
 
@@ -246,10 +256,22 @@ worker_connect(Worker *w)
 		return;
 	}
 
-	/* the server gives up a little before we do, so that a merely slow
-	 * batch fails with its own error and the connection can stay */
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", config.db_timeout_ms / 10 * 9);
-	if (!setup_step(w, "statement_timeout", sql, PGRES_COMMAND_OK, NULL))
+	/*
+	 * The server gives up a little before we do, so that a merely slow
+	 * batch fails with its own error and the connection can stay.
+	 *
+	 * A 200 promises that the body is committed.  With synchronous_commit
+	 * off (set for the database or the role, or in --dsn), a commit returns
+	 * before its WAL is flushed and a crash loses it: acknowledged events
+	 * missing after recovery.  So off becomes on; any other value flushes
+	 * locally at least and is left as set (remote_apply is stronger).
+	 */
+	snprintf(sql, sizeof(sql),
+			 "SELECT set_config('statement_timeout', '%d', false), "
+			 "CASE WHEN current_setting('synchronous_commit') = 'off' "
+			 "THEN set_config('synchronous_commit', 'on', false) END",
+			 config.db_timeout_ms / 10 * 9);
+	if (!setup_step(w, "session settings", sql, PGRES_TUPLES_OK, NULL))
 		return;
 
 	if (!setup_step(w, "extension check",
@@ -417,6 +439,20 @@ send_cancel(Worker *w)
 	pthread_attr_destroy(&attr);
 }
 
+/* Answer deliveries now (with the status they hold). */
+static void
+finish_batch(Delivery **batch, int n)
+{
+	for (int i = 0; i < n; i++)
+		delivery_finish(batch[i]);
+}
+
+/*
+ * Store a batch and answer its deliveries.  They are answered 503 once the
+ * oldest has waited --db-timeout since its arrival, whether or not the
+ * server has answered; the worker itself waits for the server up to
+ * --db-timeout from the call before it gives up the connection.
+ */
 static void
 run_batch(Worker *w, Delivery **batch, int n)
 {
@@ -428,6 +464,8 @@ run_batch(Worker *w, Delivery **batch, int n)
 	PgWait		wr = PGWAIT_BROKEN;
 	double		t0;
 	double		deadline;
+	double		answer_by;
+	bool		answered = false;
 	long		counts[OUTCOME_COUNT] = {0};
 	char		q[512];
 
@@ -435,6 +473,7 @@ run_batch(Worker *w, Delivery **batch, int n)
 	if (!build_param(w, batch, n, &len) || len > INT32_MAX)
 	{
 		log_msg(LOG_ERROR, "out of memory building a batch", "worker=%d size=%d", w->id, n);
+		finish_batch(batch, n);
 		return;
 	}
 	values[0] = w->param;
@@ -442,9 +481,21 @@ run_batch(Worker *w, Delivery **batch, int n)
 
 	t0 = mono_now();
 	deadline = t0 + config.db_timeout_ms / 1000.0;
+	answer_by = deadline;
+	for (int i = 0; i < n; i++)
+		if (batch[i]->enqueued_at + config.db_timeout_ms / 1000.0 < answer_by)
+			answer_by = batch[i]->enqueued_at + config.db_timeout_ms / 1000.0;
 	if (PQsendQueryPrepared(w->conn, STMT_NAME, 1, values, lengths, formats, 0))
 	{
-		wr = pgwait(w->conn, deadline, &abandon, &res);
+		wr = pgwait(w->conn, answer_by, &abandon, &res);
+		if (wr == PGWAIT_TIMEOUT && answer_by < deadline)
+		{
+			/* the deliveries' time is up, not yet the connection's */
+			metrics_late(n);
+			finish_batch(batch, n);
+			answered = true;
+			wr = pgwait(w->conn, deadline, &abandon, &res);
+		}
 		if (wr == PGWAIT_STOPPED)
 		{
 			/* shutdown timed out: the server's own error for a cancel, if it comes */
@@ -456,6 +507,24 @@ run_batch(Worker *w, Delivery **batch, int n)
 	}
 	w->last_used = mono_now();
 
+	if (answered)
+	{
+		/* the deliveries are gone: only what the server said is left to tell */
+		if (wr == PGWAIT_DONE && PQresultStatus(res) == PGRES_TUPLES_OK)
+			log_msg(LOG_WARN, "a batch answered 503 past --db-timeout committed after all; "
+					"Jimo's retries of it will be duplicates",
+					"worker=%d size=%d ms=%.0f", w->id, n, (w->last_used - t0) * 1000);
+		else if (wr == PGWAIT_TIMEOUT)
+			worker_timed_out(w, "a batch");
+		else if (wr != PGWAIT_DONE || PQstatus(w->conn) != CONNECTION_OK)
+			worker_disconnect(w, PQerrorMessage(w->conn));
+		else
+			log_msg(LOG_WARN, "a batch answered 503 past --db-timeout failed", "worker=%d size=%d error=%s",
+					w->id, n, log_quote(q, sizeof(q), PQresultErrorMessage(res)));
+		metrics_batch(n, 0, 0);
+		PQclear(res);
+		return;
+	}
 	if (wr == PGWAIT_DONE && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 4)
 	{
 		int			rows = PQntuples(res);
@@ -492,6 +561,7 @@ run_batch(Worker *w, Delivery **batch, int n)
 			w->errors_unlogged++;
 	}
 	PQclear(res);
+	finish_batch(batch, n);
 }
 
 /* Cheap round trip on an idle connection, so outages show in readyz. */
@@ -572,9 +642,10 @@ worker_main(void *arg)
 		if (w->up && !__atomic_load_n(&abandon, __ATOMIC_ACQUIRE))
 			run_batch(w, w->batch, n);
 		else
+		{
 			fail_batch(w->batch, n);
-		for (int i = 0; i < n; i++)
-			delivery_finish(w->batch[i]);
+			finish_batch(w->batch, n);
+		}
 	}
 
 	close_conn(w);
@@ -625,10 +696,34 @@ db_open(void)
 	return PQconnectdbParams(conn_keys, conn_vals, 1);
 }
 
+/*
+ * Answer 503 every delivery that has waited in the queue for --db-timeout:
+ * every worker is busy with a server that is slow to answer, and the
+ * sender is better told now, to retry, than later.
+ */
+static void *
+late_main(void *arg)
+{
+	Delivery   *late[64];
+	int			n;
+
+	(void) arg;
+	while ((n = queue_take_late(late, 64, config.db_timeout_ms / 1000.0)) >= 0)
+	{
+		metrics_late(n);
+		fail_batch(late, n);
+		finish_batch(late, n);
+	}
+	return NULL;
+}
+
 int
 db_start(void)
 {
 	build_conninfo();
+	if (pthread_create(&late_thread, NULL, late_main, NULL) != 0)
+		return -1;
+	late_started = true;
 	nworkers = config.db_connections;
 	workers = calloc((size_t) nworkers, sizeof(Worker));
 	if (workers == NULL)
@@ -672,4 +767,8 @@ db_join(void)
 	free(workers);
 	workers = NULL;
 	nworkers = 0;
+	/* ends once the queue is closed and empty, as the workers do */
+	if (late_started)
+		pthread_join(late_thread, NULL);
+	late_started = false;
 }

@@ -11,9 +11,10 @@
  * blocks on the database, so a few event-loop threads serve thousands of
  * connections waiting for their commit.
  *
- * Order of checks for the webhook path: route (404), method (405),
- * secret (401), shutdown (503), declared size (413) -- all before a byte
- * of the body is read -- then body size as it arrives, then the queue.
+ * Order of checks: framing (400, 501: framing_error), then for the webhook
+ * path route (404), method (405), secret (401), shutdown (503), declared
+ * size (413) -- all before a byte of the body is read -- then body size as
+ * it arrives, then the queue.
  *
  * With --tls-cert the listener speaks HTTPS only (TLS 1.2 and 1.3); the
  * certificate comes from tls.c through a per-handshake callback, so that
@@ -212,16 +213,69 @@ route_of(const char *url, const char **path_secret)
 	return ROUTE_NONE;
 }
 
-/* counts the Content-Length headers of a request (MHD keeps every one, reads the first) */
-static enum MHD_Result
-count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
-					 const char *value)
+/* what framing_error() gathers from the headers of a request */
+typedef struct Framing
 {
+	int			content_lengths;
+	int			transfer_encodings;
+	bool		chunked_only;	/* every Transfer-Encoding is "chunked" */
+	bool		bad_name;		/* a header name with white space in it */
+} Framing;
+
+static enum MHD_Result
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+			const char *value)
+{
+	Framing    *f = cls;
+
 	(void) kind;
-	(void) value;
+	if (strpbrk(key, " \t") != NULL)
+		f->bad_name = true;
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		(*(int *) cls)++;
+		f->content_lengths++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+	{
+		f->transfer_encodings++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f->chunked_only = false;
+	}
 	return MHD_YES;
+}
+
+/*
+ * Where the request's body ends must be beyond doubt, on any path, before
+ * anything else is decided: libmicrohttpd reads a body by the first
+ * Content-Length, or as chunked when Transfer-Encoding is there at all,
+ * and the next request from what follows, where a proxy in front may have
+ * framed it otherwise (request smuggling); a cut body would also be kept
+ * in jimo.rejected.  RFC 9112: more than one Content-Length, both headers
+ * (6.1, 6.3), white space before a header's colon (5.1) and an HTTP/1.1
+ * request without Host (3.2) are answered 400, a transfer coding other
+ * than chunked 501.  The answer comes before the body is read, so the
+ * connection is closed.  Returns the status, or 0.
+ */
+static unsigned int
+framing_error(struct MHD_Connection *conn, const char *version, const char **why)
+{
+	Framing		f = {0, 0, true, false};
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &f);
+	*why = NULL;
+	if (f.bad_name)
+		*why = "white space in a header name";
+	else if (f.content_lengths > 1)
+		*why = "more than one Content-Length header";
+	else if (f.content_lengths > 0 && f.transfer_encodings > 0)
+		*why = "both Content-Length and Transfer-Encoding";
+	else if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+			 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == NULL)
+		*why = "no Host header";
+	else if (f.transfer_encodings > 1 || !f.chunked_only)
+	{
+		*why = "only Transfer-Encoding: chunked is supported";
+		return 501;
+	}
+	return *why ? 400 : 0;
 }
 
 /* First call for a webhook request: everything decidable from headers. */
@@ -230,7 +284,6 @@ begin_webhook(struct MHD_Connection *conn, Request *r, const char *method,
 			  const char *path_secret)
 {
 	const char *cl;
-	int			ncl = 0;
 
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return reply_json(conn, r, 405, "{\"status\":\"error\",\"error\":\"method not allowed, use POST\"}\n",
@@ -244,17 +297,6 @@ begin_webhook(struct MHD_Connection *conn, Request *r, const char *method,
 		return reply_json(conn, r, 503, "{\"status\":\"unavailable\",\"error\":\"shutting down\"}\n",
 						  NULL);
 
-	/*
-	 * More than one Content-Length: libmicrohttpd reads the body by the
-	 * first and the next request from what follows, where a proxy in front
-	 * may have used another (request smuggling), and a cut body would be
-	 * kept in jimo.rejected.  RFC 9112 6.3: an unrecoverable error.  The
-	 * answer comes before the body is read, so the connection is closed.
-	 */
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &ncl);
-	if (ncl > 1)
-		return reply_json(conn, r, 400, "{\"status\":\"error\",\"error\":\"more than one Content-Length header\"}\n",
-						  NULL);
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl)
 	{
@@ -280,9 +322,13 @@ read_body(Request *r, const char *data, size_t size)
 
 	if (mono_now() - r->started > config.request_timeout)
 	{
-		/* slow sender: MHD cannot answer mid-upload, so cut it off */
-		metrics_request(408);
-		r->status = 408;
+		/*
+		 * Slow sender: libmicrohttpd cannot answer before the upload is
+		 * over, so the connection is cut without an answer, and counted
+		 * as a cut, not as a 408 nobody received (status 0 in the log).
+		 */
+		metrics_conn_cut(CUT_BODY_TIMEOUT);
+		r->status = 0;
 		return MHD_NO;
 	}
 	r->received += size;
@@ -364,11 +410,13 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 	Request    *r = *con_cls;
 
 	(void) cls;
-	(void) version;
 
 	if (r == NULL)
 	{
 		const char *path_secret;
+		const char *why;
+		unsigned int bad;
+		char		msg[128];
 
 		r = calloc(1, sizeof(Request));
 		if (r == NULL)
@@ -380,6 +428,15 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		r->route = route_of(url, &path_secret);
 		if (config.access_log)
 			loggable_path(url, r->logpath, sizeof(r->logpath));
+		if ((bad = framing_error(conn, version, &why)) != 0)
+		{
+			char	   *body;
+
+			snprintf(msg, sizeof(msg), "{\"status\":\"error\",\"error\":\"%s\"}\n", why);
+			if ((body = strdup(msg)) == NULL)
+				return MHD_NO;
+			return reply(conn, r, bad, "application/json", body, strlen(body), true, NULL);
+		}
 		if (r->route == ROUTE_WEBHOOK)
 			return begin_webhook(conn, r, method, path_secret);
 		return reply_json(conn, r, 404, "{\"status\":\"error\",\"error\":\"not found\"}\n", NULL);
@@ -522,6 +579,16 @@ http_begin_shutdown(void)
 	__atomic_store_n(&shutting_down, true, __ATOMIC_RELAXED);
 	if (daemon_handle)
 		quiesced_socket = MHD_quiesce_daemon(daemon_handle);
+
+	/*
+	 * A quiesced socket still listens: the kernel completes handshakes into
+	 * its backlog that nobody accepts, and those clients hang until the stop
+	 * resets them.  Shut it down so that new connections are refused at
+	 * once (the sender retries elsewhere or later).  Not closed: MHD's
+	 * threads may still hold the descriptor until MHD_stop_daemon().
+	 */
+	if (quiesced_socket != MHD_INVALID_SOCKET)
+		shutdown(quiesced_socket, SHUT_RDWR);
 }
 
 bool

@@ -151,9 +151,10 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "shutting down", "signal=%s inflight=%d queued=%d",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT", http_inflight(), queue_depth());
 
-	refresh_stop();
+	/* first stop taking deliveries; nothing below may wait on the database */
 	http_begin_shutdown();
 	queue_close();
+	refresh_cancel();
 	deadline = mono_now() + config.shutdown_timeout;
 
 	/*
@@ -179,6 +180,7 @@ main(int argc, char **argv)
 		sleep_ms(10);
 	}
 	db_join();
+	refresh_join(deadline + 1);
 	http_stop();
 	ops_stop();
 	tls_free();

@@ -41,8 +41,9 @@ static unsigned long commit_sum_us;
 static unsigned long reconnects;
 static unsigned long queue_full;
 static unsigned long db_timeouts;
+static unsigned long late;
 
-static const char *const cut_names[] = {"head_timeout", "crowded_out"};
+static const char *const cut_names[] = {"head_timeout", "crowded_out", "body_timeout"};
 static unsigned long conn_cuts[CUT_COUNT];
 
 void
@@ -99,6 +100,12 @@ void
 metrics_db_timeout(void)
 {
 	ADD(db_timeouts, 1);
+}
+
+void
+metrics_late(int n)
+{
+	ADD(late, (unsigned long) n);
 }
 
 void
@@ -208,6 +215,9 @@ metrics_render(size_t *len, const MetricsGauges *g)
 	bprintf(&b, "# HELP jimo_receiver_db_timeouts_total Database round trips given up after --db-timeout (connection dropped).\n"
 			"# TYPE jimo_receiver_db_timeouts_total counter\n"
 			"jimo_receiver_db_timeouts_total %lu\n", GET(db_timeouts));
+	bprintf(&b, "# HELP jimo_receiver_deliveries_late_total Deliveries answered 503 because nothing was committed within --db-timeout of their arrival (queued or in a batch).\n"
+			"# TYPE jimo_receiver_deliveries_late_total counter\n"
+			"jimo_receiver_deliveries_late_total %lu\n", GET(late));
 	bprintf(&b, "# HELP jimo_receiver_connections_cut_total Connections the receiver closed, by reason.\n"
 			"# TYPE jimo_receiver_connections_cut_total counter\n");
 	for (int i = 0; i < CUT_COUNT; i++)

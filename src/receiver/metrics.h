@@ -23,6 +23,7 @@ typedef enum ConnCut
 {
 	CUT_HEAD_TIMEOUT = 0,		/* no whole request head within --head-timeout */
 	CUT_CROWDED_OUT,			/* made room for a new connection near the limit */
+	CUT_BODY_TIMEOUT,			/* body not received within --request-timeout */
 	CUT_COUNT
 } ConnCut;
 
@@ -41,6 +42,7 @@ extern void metrics_batch(int size, double commit_seconds, int ok);
 extern void metrics_reconnect(void);
 extern void metrics_queue_full(void);
 extern void metrics_db_timeout(void);
+extern void metrics_late(int n);
 extern void metrics_conn_cut(ConnCut why);
 
 /* Renders the Prometheus text format; the caller frees the result. */

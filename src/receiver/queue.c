@@ -18,6 +18,12 @@
  * the deliveries are queued, a busy loop for as long as the connected
  * worker is busy (a batch on a hung server: up to --db-timeout).
  *
+ * Every delivery is to be answered within --db-timeout of its arrival.
+ * While every worker waits on a slow or locked server, deliveries would
+ * otherwise wait here for batch after batch; one thread takes those whose
+ * time is up from the head (the oldest) and answers them 503 without
+ * trying (queue_take_late(), db.c).
+ *
  *-------------------------------------------------------------------------
  */
 #include <errno.h>
@@ -30,6 +36,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t nonempty;
 static pthread_cond_t declined;	/* queued work left to others: see above */
+static pthread_cond_t late;		/* the thread of queue_take_late() waits here */
 static int	ndeclined;			/* workers waiting on declined */
 static Delivery *head;
 static Delivery *tail;
@@ -49,6 +56,7 @@ queue_init(int max)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&nonempty, &attr);
 	pthread_cond_init(&declined, &attr);
+	pthread_cond_init(&late, &attr);
 	pthread_condattr_destroy(&attr);
 	max_count = max;
 }
@@ -76,7 +84,11 @@ queue_push(Delivery *d)
 		if (tail)
 			tail->next = d;
 		else
+		{
 			head = d;
+			/* a new oldest delivery: queue_take_late() waits for it now */
+			pthread_cond_signal(&late);
+		}
 		tail = d;
 		count++;
 		bytes += d->len;
@@ -162,6 +174,9 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 		batch[n++] = d;
 	}
 	taken += n;
+	/* closed and now empty: the thread of queue_take_late() may end */
+	if (closed && count == 0)
+		pthread_cond_broadcast(&late);
 	/* another worker may start gathering the rest right away */
 	if (count > 0)
 		pthread_cond_signal(&nonempty);
@@ -193,9 +208,64 @@ queue_close(void)
 	pthread_mutex_lock(&lock);
 	closed = true;
 	pthread_cond_broadcast(&nonempty);
+	pthread_cond_broadcast(&late);
 	/* those that left work to others ask again at once, not at their timeout */
 	pthread_cond_broadcast(&declined);
 	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * Wait until the oldest queued deliveries have waited max_age seconds, and
+ * take those (up to max), as queue_pop_batch() does, to be finished by the
+ * caller.  Returns -1 once the queue is closed and empty.  The queue is in
+ * arrival order, so only its head can be late; a wait that ends because a
+ * worker took the head just waits again for the new one.
+ */
+int
+queue_take_late(Delivery **out, int max, double max_age)
+{
+	struct timespec ts;
+	int			n = 0;
+
+	pthread_mutex_lock(&lock);
+	for (;;)
+	{
+		if (closed && count == 0)
+		{
+			n = -1;
+			break;
+		}
+		if (head != NULL && mono_now() - head->enqueued_at >= max_age)
+			break;
+		if (head == NULL)
+			pthread_cond_wait(&late, &lock);
+		else
+		{
+			mono_deadline(&ts, head->enqueued_at + max_age);
+			pthread_cond_timedwait(&late, &lock, &ts);
+		}
+	}
+	while (n >= 0 && n < max && head != NULL &&
+		   mono_now() - head->enqueued_at >= max_age)
+	{
+		Delivery   *d = head;
+
+		head = d->next;
+		if (head == NULL)
+			tail = NULL;
+		count--;
+		bytes -= d->len;
+		d->next = NULL;
+		out[n++] = d;
+	}
+	if (n > 0)
+	{
+		taken += n;
+		if (count == 0 && ndeclined > 0)
+			pthread_cond_broadcast(&declined);
+	}
+	pthread_mutex_unlock(&lock);
+	return n;
 }
 
 /* Deliveries queued or held by a worker: connections still suspended. */

@@ -51,6 +51,7 @@ extern QueuePushResult queue_push(Delivery *d);
 extern int	queue_pop_batch(Delivery **batch, int max, size_t max_bytes,
 							int wait_ms, int timeout_ms,
 							bool (*take) (void *arg), void *arg);
+extern int	queue_take_late(Delivery **out, int max, double max_age);
 extern void queue_recheck(void);
 extern void queue_close(void);
 extern int	queue_depth(void);

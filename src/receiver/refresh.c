@@ -17,6 +17,10 @@
  * 0.13) or refuses it (distributed on Citus: feature_not_supported) is told
  * once in the log and not asked again.  On shutdown a refresh in progress
  * is cancelled: its transaction rolls back, and the next one catches up.
+ * Neither the cancel nor the wait for the thread may hold the shutdown: a
+ * hung server reads no cancel request and answers no query, so the cancel
+ * is sent from a thread of its own and the wait has the shutdown's
+ * deadline, after which the thread is left to end with the process.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,6 +44,7 @@ static bool started;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static bool stopping;
+static bool finished;			/* the thread has returned, under lock */
 static PGcancel *running;		/* the refresh in progress, under lock */
 
 /* Refresh once; false when this database will never take it. */
@@ -89,6 +94,7 @@ refresh_once(void)
 	PQclear(res);
 
 	pthread_mutex_lock(&lock);
+	/* NULL when refresh_cancel() has handed it to its cancel thread */
 	PQfreeCancel(running);
 	running = NULL;
 	pthread_mutex_unlock(&lock);
@@ -118,6 +124,10 @@ refresh_main(void *arg)
 		if (!refresh_once())
 			break;
 	}
+	pthread_mutex_lock(&lock);
+	finished = true;
+	pthread_cond_broadcast(&wake);
+	pthread_mutex_unlock(&lock);
 	return NULL;
 }
 
@@ -141,19 +151,70 @@ refresh_start(void)
 	started = true;
 }
 
-void
-refresh_stop(void)
+static void *
+cancel_main(void *arg)
 {
+	PGcancel   *cancel = arg;
 	char		err[256];
+
+	/* blocks for as long as the server does not read it: nobody joins this */
+	if (!PQcancel(cancel, err, sizeof(err)))
+		log_msg(LOG_WARN, "funnel cohort refresh: could not cancel", "error=%s", err);
+	PQfreeCancel(cancel);
+	return NULL;
+}
+
+/* Stop refreshing, and cancel a refresh in progress; does not wait. */
+void
+refresh_cancel(void)
+{
+	pthread_attr_t attr;
+	pthread_t	canceller;
 
 	if (!started)
 		return;
 	pthread_mutex_lock(&lock);
 	stopping = true;
-	pthread_cond_signal(&wake);
-	if (running != NULL && !PQcancel(running, err, sizeof(err)))
-		log_msg(LOG_WARN, "funnel cohort refresh: could not cancel", "error=%s", err);
+	pthread_cond_broadcast(&wake);
+	if (running != NULL)
+	{
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&canceller, &attr, cancel_main, running) == 0)
+			running = NULL;		/* the cancel thread owns it now */
+		else
+			log_msg(LOG_WARN, "funnel cohort refresh: could not start a thread to cancel it", NULL);
+		pthread_attr_destroy(&attr);
+	}
 	pthread_mutex_unlock(&lock);
-	pthread_join(thread, NULL);
+}
+
+/*
+ * Wait until the refresh thread has returned, or until deadline (mono_now()
+ * time): a refresh on a server that hangs never returns, and is left to end
+ * with the process.
+ */
+void
+refresh_join(double deadline)
+{
+	struct timespec until;
+	bool		done;
+
+	if (!started)
+		return;
+	refresh_cancel();
+	mono_deadline(&until, deadline);
+	pthread_mutex_lock(&lock);
+	while (!finished && pthread_cond_timedwait(&wake, &lock, &until) != ETIMEDOUT)
+		;
+	done = finished;
+	pthread_mutex_unlock(&lock);
+	if (done)
+		pthread_join(thread, NULL);
+	else
+	{
+		log_msg(LOG_WARN, "funnel cohort refresh: no answer to its cancel; not waiting for it", NULL);
+		pthread_detach(thread);
+	}
 	started = false;
 }

@@ -9,6 +9,7 @@
 #define RECEIVER_REFRESH_H
 
 extern void refresh_start(void);
-extern void refresh_stop(void);
+extern void refresh_cancel(void);
+extern void refresh_join(double deadline);
 
 #endif							/* RECEIVER_REFRESH_H */

@@ -3,7 +3,8 @@
 # headers (a desync a proxy in front may not share: it must be refused before any body is
 # read, not cut at the first length with the rest read as a new request), pipelined
 # requests, chunked bodies (within and over --max-body), Content-Length beside
-# Transfer-Encoding, Expect: 100-continue, HTTP/1.0, and 100 deliveries on one kept-alive
+# Transfer-Encoding (refused: the smuggling desync again), transfer codings other than
+# chunked, white space before a colon, no Host, Expect: 100-continue, HTTP/1.0, and 100 deliveries on one kept-alive
 # connection. Every 200 names an event that is stored. TAP output.
 # shellcheck source=test/receiver/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,6 +43,14 @@ cases = {
     "expect": req(body(7), b"Expect: 100-continue\r\n"),
     "http10": req(body(8)).replace(b"HTTP/1.1", b"HTTP/1.0", 1),
     "keepalive": b"".join(req(body(1000 + i)) for i in range(100)),
+    # the desync itself: a proxy that frames by Content-Length sees one request, we
+    # would see a chunked one and then a GET smuggled after it
+    "cl_te_smuggle": b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 35\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    "te_gzip": chunked(body(9)).replace(b"Transfer-Encoding: chunked", b"Transfer-Encoding: gzip, chunked", 1),
+    "te_unknown": req(body(10), b"Transfer-Encoding: foo\r\n").replace(b"Content-Length: ", b"X-Length: ", 1),
+    "space_colon": req(body(11)).replace(b"Content-Length:", b"Content-Length :", 1),
+    "no_host": req(body(12)).replace(b"Host: x\r\n", b"", 1),
 }
 s = socket.create_connection(("127.0.0.1", port))
 s.settimeout(5)
@@ -83,12 +92,20 @@ is "$(psql_ -c "SELECT count(*) FROM jimo.events WHERE payload->>'time' = '17401
 is "$(raw pipelined)" "200 200" "two pipelined requests: two 200s"
 is "$(raw chunked)" 200 "a chunked body: 200"
 is "$(raw chunked_large)" 413 "a chunked body over --max-body: 413"
-is "$(raw cl_and_te)" 200 "Content-Length beside Transfer-Encoding: chunked: the chunked body is read"
+is "$(raw cl_and_te)" 400 "Content-Length beside Transfer-Encoding: 400 (RFC 9112 6.1), and nothing read as a body"
+is "$(raw cl_te_smuggle)" 400 "a GET smuggled after a chunked body framed by Content-Length too: one 400, no second answer"
+is "$(raw te_gzip)" 501 "a transfer coding other than chunked: 501"
+is "$(raw te_unknown)" 501 "an unknown transfer coding: 501 at once, not a silent wait"
+is "$(raw space_colon)" 400 "white space before a header's colon: 400 (RFC 9112 5.1), not an empty body"
+is "$(raw no_host)" 400 "HTTP/1.1 without Host: 400"
+is "$(psql_ -c "SELECT count(*) FROM jimo.rejected")" "$before" "none of these left a body in jimo.rejected"
 is "$(raw expect)" "100 200" "Expect: 100-continue: 100, then 200"
 is "$(raw http10)" 200 "HTTP/1.0: 200"
 is "$(raw keepalive)" "$(printf '200 %.0s' {1..100} | sed 's/ $//')" "100 deliveries on one kept-alive connection: 100 answers of 200"
 is "$(psql_ -c "SELECT count(*) FROM jimo.events WHERE (payload->>'time')::bigint - 1740133769000 BETWEEN 2 AND 8 OR (payload->>'time')::bigint - 1740133769000 >= 1000")" \
-    106 "every delivery answered 200 is stored"
+    105 "every delivery answered 200 is stored"
+is "$(psql_ -c "SELECT count(*) FROM jimo.events WHERE (payload->>'time')::bigint - 1740133769000 IN (6, 9, 10, 11, 12)")" 0 \
+    "and no body answered 400 or 501"
 is "$(psql_ -c "SELECT count(*) FROM jimo.events WHERE (payload->>'time')::bigint - 1740133769000 = 5")" 0 \
     "the body over the limit is not"
 
