@@ -17,6 +17,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -76,6 +77,61 @@ jimo_jsonb_datum(JsonbValue *v)
 	return JsonbPGetDatum(JsonbValueToJsonb(v));
 }
 
+/*
+ * The text of a JSON number: what numeric_out writes, unless the number is
+ * so large or so small that it would be far longer than it was in the body.
+ * 1e131071 is 9 bytes of JSON and 131 072 digits from numeric_out, so a
+ * body of a few kilobytes made hundreds of megabytes of answer text, and
+ * tag names of one stored body made every view that shows tags fail (a
+ * text array over 1 GB).  Beyond 1e40 and below 1e-40 (nothing a person
+ * types as a rating, a tag or a label) the number is written in exponent
+ * form with at most 16 significant digits, which numeric_out_sci computes
+ * without expanding it; so no number turns into more than about 45 bytes.
+ */
+char *
+jimo_numeric_cstring(Numeric num)
+{
+	static Datum big = (Datum) 0;
+	static Datum small;
+	static Datum zero;
+	Datum		abs;
+	char	   *s;
+	char	   *e;
+	char	   *m;
+
+	if (big == (Datum) 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		small = DirectFunctionCall3(numeric_in, CStringGetDatum("1e-40"),
+									ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		zero = DirectFunctionCall3(numeric_in, CStringGetDatum("0"),
+								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		big = DirectFunctionCall3(numeric_in, CStringGetDatum("1e40"),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		MemoryContextSwitchTo(old);
+	}
+	if (numeric_is_nan(num) || numeric_is_inf(num))
+		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+	abs = DirectFunctionCall1(numeric_abs, NumericGetDatum(num));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_ge, abs, big)) &&
+		(DatumGetBool(DirectFunctionCall2(numeric_ge, abs, small)) ||
+		 DatumGetBool(DirectFunctionCall2(numeric_eq, abs, zero))))
+		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+
+	/* d.ddddddddddddddde+N, less the mantissa's trailing zeros */
+	s = numeric_out_sci(num, 15);
+	e = strchr(s, 'e');
+	if (e == NULL)
+		return s;
+	for (m = e; m > s && m[-1] == '0'; m--)
+		;
+	if (m > s && m[-1] == '.')
+		m--;
+	memmove(m, e, strlen(e) + 1);
+	return s;
+}
+
 char *
 jimo_cstring(JsonbValue *v)
 {
@@ -86,8 +142,7 @@ jimo_cstring(JsonbValue *v)
 		case jbvString:
 			return pnstrdup(v->val.string.val, v->val.string.len);
 		case jbvNumeric:
-			return DatumGetCString(DirectFunctionCall1(numeric_out,
-													   NumericGetDatum(v->val.numeric)));
+			return jimo_numeric_cstring(v->val.numeric);
 		case jbvBool:
 			return pstrdup(v->val.boolean ? "true" : "false");
 		default:

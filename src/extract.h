@@ -14,6 +14,7 @@
 #include "postgres.h"
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 /* the value of key in an object container, or NULL; JSON null counts as absent */
 extern JsonbValue *jimo_get(JsonbContainer *obj, const char *key);
@@ -48,6 +49,7 @@ extern bool jimo_key_text(JsonbValue *v, Datum *out);
 /* lenient conversions: return false (and leave *out alone) when not possible */
 extern bool jimo_text(JsonbValue *v, Datum *out);
 extern char *jimo_cstring(JsonbValue *v);
+extern char *jimo_numeric_cstring(Numeric num);
 extern bool jimo_bool(JsonbValue *v, Datum *out);
 extern bool jimo_numeric(JsonbValue *v, Datum *out);
 extern bool jimo_int4(JsonbValue *v, Datum *out);

@@ -9,6 +9,7 @@
 GRANT EXECUTE ON FUNCTION jimo.completion_at_or_after(uuid, uuid, timestamptz) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.first_completion_after_start(uuid, uuid, timestamptz, timestamptz, timestamptz, integer) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.tag_names(jsonb) TO jimo_reader;
+GRANT EXECUTE ON FUNCTION jimo.json_text(jsonb) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.answer_float8(numeric) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.funnel_window_end(timestamptz, interval) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.step_answers(uuid, text, timestamptz, timestamptz) TO jimo_reader;

@@ -98,6 +98,21 @@ queue_push(Delivery *d)
 	return res;
 }
 
+/* Unlink the oldest delivery; the caller holds the lock, and head is set. */
+static Delivery *
+pop_head(void)
+{
+	Delivery   *d = head;
+
+	head = d->next;
+	if (head == NULL)
+		tail = NULL;
+	count--;
+	bytes -= d->len;
+	d->next = NULL;
+	return d;
+}
+
 /*
  * Take up to max deliveries (and about max_bytes of bodies; at least one).
  * Waits up to timeout_ms for the first one; returns 0 on timeout and -1
@@ -162,16 +177,8 @@ queue_pop_batch(Delivery **batch, int max, size_t max_bytes, int wait_ms,
 
 	while (head && n < max && (n == 0 || nbytes + head->len <= max_bytes))
 	{
-		Delivery   *d = head;
-
-		head = d->next;
-		if (head == NULL)
-			tail = NULL;
-		count--;
-		bytes -= d->len;
-		nbytes += d->len;
-		d->next = NULL;
-		batch[n++] = d;
+		nbytes += head->len;
+		batch[n++] = pop_head();
 	}
 	taken += n;
 	/* closed and now empty: the thread of queue_take_late() may end */
@@ -247,17 +254,7 @@ queue_take_late(Delivery **out, int max, double max_age)
 	}
 	while (n >= 0 && n < max && head != NULL &&
 		   mono_now() - head->enqueued_at >= max_age)
-	{
-		Delivery   *d = head;
-
-		head = d->next;
-		if (head == NULL)
-			tail = NULL;
-		count--;
-		bytes -= d->len;
-		d->next = NULL;
-		out[n++] = d;
-	}
+		out[n++] = pop_head();
 	if (n > 0)
 	{
 		taken += n;

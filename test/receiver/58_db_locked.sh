@@ -38,12 +38,16 @@ done
 is "$(psql_ -c "SELECT count(*) FROM pg_locks WHERE relation = 'jimo.events'::regclass AND mode = 'AccessExclusiveLock' AND granted")" 1 \
     "another session holds jimo.events locked"
 
-posters=()
-for ((i = 1; i <= n; i++)); do
-    post_event "$i" &
-    posters+=($!)
-done
-wait "${posters[@]}"
+post_all() { # post events 1..n at once, wait for every answer
+    local posters=() i
+    for ((i = 1; i <= n; i++)); do
+        post_event "$i" &
+        posters+=($!)
+    done
+    wait "${posters[@]}"
+}
+
+post_all
 codes="$(cat "$res"/* | awk '{print $1}' | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
 slowest="$(cat "$res"/* | awk '$2 > m {m = $2} END {print m + 0}')"
 echo "# $n deliveries while locked: ${codes}slowest ${slowest} s (--db-timeout ${timeout_s}s)"
@@ -56,12 +60,7 @@ is "$(metric jimo_receiver_db_reconnects_total)" 0 "no connection was given up: 
 wait "$locker"
 locker=""
 rm -f "$res"/*
-posters=()
-for ((i = 1; i <= n; i++)); do
-    post_event "$i" &
-    posters+=($!)
-done
-wait "${posters[@]}"
+post_all
 is "$(cat "$res"/* | awk '$1 == 200' | wc -l)" "$n" "once the lock is gone, Jimo's retries of all $n are answered 200"
 is "$(psql_ -c "SELECT count(*) FROM jimo.events")" "$n" "and jimo.events holds each once"
 is "$(psql_ -c "SELECT count(*) FROM jimo.events WHERE deliveries > 1")" 0 \
