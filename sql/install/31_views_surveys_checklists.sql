@@ -131,7 +131,10 @@ COMMENT ON COLUMN jimo.survey_funnel.drop_off_jimers IS 'reached_jimers of the p
 -- "How satisfied are you?" step showed an NPS of -100.  The rule now: a step
 -- is NPS when its type says so; an untyped step is NPS only when every answer
 -- is an integer 0..10 and at least one is above 7, which no 1-5 or 1-7 scale
--- can give; a step typed anything else never is.
+-- can give; a step typed anything else never is.  A step sent with an NPS
+-- type and with another (an author who turned it into an opinion scale, say)
+-- is not NPS either (0.15): 0.14 took it for NPS when any answer's type said
+-- so, and counted a 3 sent as OPINION_SCALE as a detractor.
 CREATE VIEW jimo.survey_step_scales AS
 SELECT
     experience_uid,
@@ -159,7 +162,8 @@ FROM (
         t.step_uid,
         (array_agg(t.step_type ORDER BY t.last_answered_at DESC, t.step_type)
              FILTER (WHERE t.step_type IS NOT NULL))[1] AS step_type,
-        coalesce(bool_or(t.step_type ~* 'nps|net.?promoter'), false) AS nps_typed,
+        coalesce(bool_and(t.step_type ~* 'nps|net.?promoter')
+                     FILTER (WHERE t.step_type IS NOT NULL), false) AS nps_typed,
         sum(t.answers)::bigint AS answers,
         sum(t.numeric_answers)::bigint AS numeric_answers,
         bool_and(t.all_scores) AS all_scores,
@@ -175,11 +179,11 @@ FROM (
 ) g;
 
 COMMENT ON VIEW jimo.survey_step_scales IS
-'One row per answered survey step: the scale its answers are on and which summary view shows it. is_nps: the step''s type contains "nps" or "net promoter" (any case), or the step has no type and every answer is an integer 0..10 with at least one above 7 (so a 1-5 or 1-7 rating is never NPS; a step typed otherwise, e.g. OPINION_SCALE, never is). is_rating: not NPS and every answer is a number (see jimo.survey_ratings). is_choice: the type names a choice or some answer is a list of options (see jimo.survey_choices). Read from jimo.survey_step_stats, kept at ingest (0.11): every answer ever stored counts, those of months jimo.expire() dropped too, so a step keeps its scale when its older answers expire.';
+'One row per answered survey step: the scale its answers are on and which summary view shows it. is_nps: the step''s type contains "nps" or "net promoter" (any case), or the step has no type and every answer is an integer 0..10 with at least one above 7 (so a 1-5 or 1-7 rating is never NPS; a step typed otherwise, e.g. OPINION_SCALE, never is, nor one typed NPS in some answers and otherwise in others). is_rating: not NPS and every answer is a number (see jimo.survey_ratings). is_choice: the type names a choice or some answer is a list of options (see jimo.survey_choices). Read from jimo.survey_step_stats, kept at ingest (0.11): every answer ever stored counts, those of months jimo.expire() dropped too, so a step keeps its scale when its older answers expire.';
 COMMENT ON COLUMN jimo.survey_step_scales.experience_uid IS 'The survey';
 COMMENT ON COLUMN jimo.survey_step_scales.step_uid IS 'The step';
 COMMENT ON COLUMN jimo.survey_step_scales.step_type IS 'The step''s type as sent with its latest typed answer (NULL when never sent)';
-COMMENT ON COLUMN jimo.survey_step_scales.nps_typed IS 'True when some answer''s step type says NPS';
+COMMENT ON COLUMN jimo.survey_step_scales.nps_typed IS 'True when every answer that sends a step type sends one that says NPS (and at least one does; 0.14: some answer)';
 COMMENT ON COLUMN jimo.survey_step_scales.answers IS 'Answers to the step stored (expired ones included)';
 COMMENT ON COLUMN jimo.survey_step_scales.numeric_answers IS 'Answers that are numbers';
 COMMENT ON COLUMN jimo.survey_step_scales.scale_min_seen IS 'Lowest numeric answer seen (the scale itself is not sent by Jimo), in its shortest form (5.0 shows as 5)';

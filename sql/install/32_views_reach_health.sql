@@ -35,7 +35,7 @@ COMMENT ON COLUMN jimo.experience_reach.title IS 'Title (latest snapshot)';
 COMMENT ON COLUMN jimo.experience_reach.state IS 'LIVE or PAUSED (latest snapshot)';
 COMMENT ON COLUMN jimo.experience_reach.is_deleted IS 'True once the experience was deleted';
 COMMENT ON COLUMN jimo.experience_reach.unique_jimers IS 'Distinct jimers who saw it';
-COMMENT ON COLUMN jimo.experience_reach.views IS 'Distinct *.seen events (redeliveries of one event count once)';
+COMMENT ON COLUMN jimo.experience_reach.views IS 'Distinct *.seen events of jimers (redeliveries of one event count once); counted from the journeys, so an event sent without a jimer is not counted here (jimo.events keeps it)';
 COMMENT ON COLUMN jimo.experience_reach.first_seen_at IS 'First time anyone saw it';
 COMMENT ON COLUMN jimo.experience_reach.last_seen_at IS 'Latest time anyone saw it';
 
@@ -78,7 +78,7 @@ COMMENT ON COLUMN jimo.experience_reach_daily.type IS 'HINT, BANNER, ... (upper 
 COMMENT ON COLUMN jimo.experience_reach_daily.title IS 'Title (latest snapshot)';
 COMMENT ON COLUMN jimo.experience_reach_daily.is_deleted IS 'True once the experience was deleted';
 COMMENT ON COLUMN jimo.experience_reach_daily.unique_jimers IS 'Distinct jimers who saw it that day';
-COMMENT ON COLUMN jimo.experience_reach_daily.views IS 'Distinct *.seen events that day';
+COMMENT ON COLUMN jimo.experience_reach_daily.views IS 'Distinct *.seen events of jimers that day (an event sent without a jimer is not counted; jimo.events keeps it)';
 COMMENT ON COLUMN jimo.experience_reach_daily.new_jimers IS 'Jimers who saw it for the first time ever that day (summed over days: unique_jimers of experience_reach)';
 COMMENT ON COLUMN jimo.experience_reach_daily.first_seen_at IS 'First view of the day';
 COMMENT ON COLUMN jimo.experience_reach_daily.last_seen_at IS 'Latest view of the day';
@@ -124,8 +124,8 @@ COMMENT ON COLUMN jimo.post_engagement.experience_uid IS 'The post';
 COMMENT ON COLUMN jimo.post_engagement.title IS 'Title of the post (latest snapshot)';
 COMMENT ON COLUMN jimo.post_engagement.state IS 'LIVE or PAUSED (latest snapshot)';
 COMMENT ON COLUMN jimo.post_engagement.is_deleted IS 'True once the post was deleted';
-COMMENT ON COLUMN jimo.post_engagement.likes IS 'Distinct post.liked events';
-COMMENT ON COLUMN jimo.post_engagement.comments IS 'Distinct post.commented events';
+COMMENT ON COLUMN jimo.post_engagement.likes IS 'Distinct post.liked events of jimers; counted from the journeys, so one sent without a jimer is not counted here (jimo.post_likes and jimo.events keep it)';
+COMMENT ON COLUMN jimo.post_engagement.comments IS 'Distinct post.commented events of jimers; one sent without a jimer is not counted here (jimo.post_comments and jimo.events keep it)';
 COMMENT ON COLUMN jimo.post_engagement.engaged_jimers IS 'Distinct jimers who liked or commented';
 COMMENT ON COLUMN jimo.post_engagement.liking_jimers IS 'Distinct jimers who liked';
 COMMENT ON COLUMN jimo.post_engagement.commenting_jimers IS 'Distinct jimers who commented';

@@ -19,10 +19,11 @@
  *
  * A delivery is answered within --db-timeout of its arrival whatever the
  * server does: one waiting in the queue that long is answered 503 by a
- * thread of its own (late_main), and a batch whose oldest delivery reaches
- * it is answered 503 while its worker goes on waiting for the server's own
- * answer (statement_timeout, then the batch's deadline), so that a merely
- * slow or locked server does not cost the connection.  What such a batch
+ * thread of its own (late_main), and one in a batch that reaches it is
+ * answered 503 while its worker goes on waiting for the server's own answer
+ * (statement_timeout, then the batch's deadline), which the batch's other
+ * deliveries get; so a merely slow or locked server does not cost the
+ * connection, nor a delivery that arrived later its full --db-timeout.  What such a batch
  * commits after all is a duplicate when Jimo sends it again.
  *
  * Bodies travel as a binary bytea[] parameter: arbitrary request bytes
@@ -386,6 +387,8 @@ apply_row(Delivery **batch, int n, PGresult *res, int row, long *counts)
 	if (ord < 1 || ord > n)
 		return;
 	d = batch[ord - 1];
+	if (d == NULL)
+		return;					/* answered 503 already, past --db-timeout */
 	if (strcmp(status, "stored") == 0 || strcmp(status, "duplicate") == 0)
 	{
 		if (PQgetisnull(res, row, 1))
@@ -439,19 +442,48 @@ send_cancel(Worker *w)
 	pthread_attr_destroy(&attr);
 }
 
-/* Answer deliveries now (with the status they hold). */
+/* Answer deliveries now (with the status they hold); NULL: answered already. */
 static void
 finish_batch(Delivery **batch, int n)
 {
 	for (int i = 0; i < n; i++)
-		delivery_finish(batch[i]);
+		if (batch[i] != NULL)
+			delivery_finish(batch[i]);
+}
+
+/* When the next delivery of the batch is due (arrival + --db-timeout), at most cap. */
+static double
+next_due(Delivery **batch, int n, double cap)
+{
+	for (int i = 0; i < n; i++)
+		if (batch[i] != NULL && batch[i]->enqueued_at + config.db_timeout_ms / 1000.0 < cap)
+			cap = batch[i]->enqueued_at + config.db_timeout_ms / 1000.0;
+	return cap;
+}
+
+/* Answer 503 the deliveries due by now, and take them out of the batch. */
+static int
+answer_due(Delivery **batch, int n, double now)
+{
+	int			answered = 0;
+
+	for (int i = 0; i < n; i++)
+		if (batch[i] != NULL && batch[i]->enqueued_at + config.db_timeout_ms / 1000.0 <= now + 0.001)
+		{
+			batch[i]->status = 503;
+			delivery_finish(batch[i]);
+			batch[i] = NULL;
+			answered++;
+		}
+	return answered;
 }
 
 /*
- * Store a batch and answer its deliveries.  They are answered 503 once the
- * oldest has waited --db-timeout since its arrival, whether or not the
- * server has answered; the worker itself waits for the server up to
- * --db-timeout from the call before it gives up the connection.
+ * Store a batch and answer its deliveries.  Each is answered 503 once it
+ * has waited --db-timeout since its arrival, whether or not the server has
+ * answered (its slot becomes NULL); the worker itself waits for the server
+ * up to --db-timeout from the call before it gives up the connection, and
+ * the others get the batch's outcome.
  */
 static void
 run_batch(Worker *w, Delivery **batch, int n)
@@ -464,8 +496,7 @@ run_batch(Worker *w, Delivery **batch, int n)
 	PgWait		wr = PGWAIT_BROKEN;
 	double		t0;
 	double		deadline;
-	double		answer_by;
-	bool		answered = false;
+	int			late = 0;
 	long		counts[OUTCOME_COUNT] = {0};
 	char		q[512];
 
@@ -481,20 +512,17 @@ run_batch(Worker *w, Delivery **batch, int n)
 
 	t0 = mono_now();
 	deadline = t0 + config.db_timeout_ms / 1000.0;
-	answer_by = deadline;
-	for (int i = 0; i < n; i++)
-		if (batch[i]->enqueued_at + config.db_timeout_ms / 1000.0 < answer_by)
-			answer_by = batch[i]->enqueued_at + config.db_timeout_ms / 1000.0;
 	if (PQsendQueryPrepared(w->conn, STMT_NAME, 1, values, lengths, formats, 0))
 	{
-		wr = pgwait(w->conn, answer_by, &abandon, &res);
-		if (wr == PGWAIT_TIMEOUT && answer_by < deadline)
+		for (;;)
 		{
-			/* the deliveries' time is up, not yet the connection's */
-			metrics_late(n);
-			finish_batch(batch, n);
-			answered = true;
-			wr = pgwait(w->conn, deadline, &abandon, &res);
+			double		due = next_due(batch, n, deadline);
+
+			wr = pgwait(w->conn, due, &abandon, &res);
+			if (wr != PGWAIT_TIMEOUT || due >= deadline)
+				break;
+			/* some deliveries' time is up, not yet the connection's */
+			late += answer_due(batch, n, mono_now());
 		}
 		if (wr == PGWAIT_STOPPED)
 		{
@@ -506,25 +534,9 @@ run_batch(Worker *w, Delivery **batch, int n)
 		}
 	}
 	w->last_used = mono_now();
+	if (late > 0)
+		metrics_late(late);
 
-	if (answered)
-	{
-		/* the deliveries are gone: only what the server said is left to tell */
-		if (wr == PGWAIT_DONE && PQresultStatus(res) == PGRES_TUPLES_OK)
-			log_msg(LOG_WARN, "a batch answered 503 past --db-timeout committed after all; "
-					"Jimo's retries of it will be duplicates",
-					"worker=%d size=%d ms=%.0f", w->id, n, (w->last_used - t0) * 1000);
-		else if (wr == PGWAIT_TIMEOUT)
-			worker_timed_out(w, "a batch");
-		else if (wr != PGWAIT_DONE || PQstatus(w->conn) != CONNECTION_OK)
-			worker_disconnect(w, PQerrorMessage(w->conn));
-		else
-			log_msg(LOG_WARN, "a batch answered 503 past --db-timeout failed", "worker=%d size=%d error=%s",
-					w->id, n, log_quote(q, sizeof(q), PQresultErrorMessage(res)));
-		metrics_batch(n, 0, 0);
-		PQclear(res);
-		return;
-	}
 	if (wr == PGWAIT_DONE && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == 4)
 	{
 		int			rows = PQntuples(res);
@@ -538,6 +550,10 @@ run_batch(Worker *w, Delivery **batch, int n)
 		if (rows != n)
 			log_msg(LOG_ERROR, "receive_batch returned a row count different from its input",
 					"worker=%d sent=%d rows=%d", w->id, n, rows);
+		if (late > 0)
+			log_msg(LOG_WARN, "a batch committed after some of its deliveries were answered 503 "
+					"past --db-timeout; Jimo's retries of those will be duplicates",
+					"worker=%d size=%d late=%d ms=%.0f", w->id, n, late, (w->last_used - t0) * 1000);
 		log_msg(LOG_DEBUG, "batch committed", "worker=%d size=%d stored=%ld duplicate=%ld rejected=%ld ms=%.2f",
 				w->id, n, counts[OUTCOME_STORED], counts[OUTCOME_DUPLICATE],
 				counts[OUTCOME_REJECTED], (w->last_used - t0) * 1000);
