@@ -416,30 +416,34 @@ cancel_main(void *arg)
 	char		err[256];
 
 	/* waits as long as the server does not answer: nobody joins this thread */
-	PQcancel(cancel, err, sizeof(err));
+	if (!PQcancel(cancel, err, sizeof(err)))
+		log_msg(LOG_WARN, "could not send a cancel request", "error=%s", err);
 	PQfreeCancel(cancel);
 	return NULL;
 }
 
 /*
- * Ask the server to cancel what this worker's connection runs, without
- * waiting for it: PQcancel opens a connection of its own and blocks until
- * the server has read the request, which a hung server never does.
+ * Ask the server to cancel what a connection runs, without waiting for it:
+ * PQcancel opens a connection of its own and blocks until the server has
+ * read the request, which a hung server never does.  Takes cancel over (a
+ * thread of its own frees it); false when no thread could be started.
  */
-static void
-send_cancel(Worker *w)
+bool
+db_cancel_async(PGcancel *cancel)
 {
-	PGcancel   *cancel = PQgetCancel(w->conn);
 	pthread_attr_t attr;
 	pthread_t	thread;
+	bool		started;
 
 	if (cancel == NULL)
-		return;
+		return false;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&thread, &attr, cancel_main, cancel) != 0)
-		PQfreeCancel(cancel);
+	started = pthread_create(&thread, &attr, cancel_main, cancel) == 0;
 	pthread_attr_destroy(&attr);
+	if (!started)
+		PQfreeCancel(cancel);
+	return started;
 }
 
 /* Answer deliveries now (with the status they hold); NULL: answered already. */
@@ -527,7 +531,7 @@ run_batch(Worker *w, Delivery **batch, int n)
 		if (wr == PGWAIT_STOPPED)
 		{
 			/* shutdown timed out: the server's own error for a cancel, if it comes */
-			send_cancel(w);
+			db_cancel_async(PQgetCancel(w->conn));
 			if (deadline > mono_now() + CANCEL_GRACE_S)
 				deadline = mono_now() + CANCEL_GRACE_S;
 			wr = pgwait(w->conn, deadline, NULL, &res);

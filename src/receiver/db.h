@@ -17,6 +17,9 @@ extern int	db_start(void);
 extern void db_abandon(void);
 extern void db_join(void);
 
+/* cancel from a thread of its own, never waiting on the server; takes cancel over */
+extern bool db_cancel_async(PGcancel *cancel);
+
 /* a new connection with the workers' settings (after db_start) */
 extern PGconn *db_open(void);
 

@@ -151,26 +151,10 @@ refresh_start(void)
 	started = true;
 }
 
-static void *
-cancel_main(void *arg)
-{
-	PGcancel   *cancel = arg;
-	char		err[256];
-
-	/* blocks for as long as the server does not read it: nobody joins this */
-	if (!PQcancel(cancel, err, sizeof(err)))
-		log_msg(LOG_WARN, "funnel cohort refresh: could not cancel", "error=%s", err);
-	PQfreeCancel(cancel);
-	return NULL;
-}
-
 /* Stop refreshing, and cancel a refresh in progress; does not wait. */
 void
 refresh_cancel(void)
 {
-	pthread_attr_t attr;
-	pthread_t	canceller;
-
 	if (!started)
 		return;
 	pthread_mutex_lock(&lock);
@@ -178,13 +162,10 @@ refresh_cancel(void)
 	pthread_cond_broadcast(&wake);
 	if (running != NULL)
 	{
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&canceller, &attr, cancel_main, running) == 0)
-			running = NULL;		/* the cancel thread owns it now */
-		else
+		/* handed over, whatever happens: the refresh thread frees no more */
+		if (!db_cancel_async(running))
 			log_msg(LOG_WARN, "funnel cohort refresh: could not start a thread to cancel it", NULL);
-		pthread_attr_destroy(&attr);
+		running = NULL;
 	}
 	pthread_mutex_unlock(&lock);
 }
