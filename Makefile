@@ -4,7 +4,7 @@
 #   make run                      embedded throwaway cluster + receiver
 
 EXTENSION  = jimo_webhooks
-EXTVERSION = 0.15
+EXTVERSION = 0.16
 
 MODULE_big = jimo_webhooks
 OBJS = \
@@ -41,7 +41,7 @@ OBJS = \
 # sql/jimo_webhooks--A--B.sql (ALTER EXTENSION jimo_webhooks UPDATE), shipped as is.
 # The upgrade script into the current version is assembled the same way from
 # sql/upgrade/PREV--CUR/*.sql; older upgrade scripts are committed whole.
-EXTPREV = 0.14
+EXTPREV = 0.15
 UPGRADE = sql/$(EXTENSION)--$(EXTPREV)--$(EXTVERSION).sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPGRADE)
 DATA = $(filter-out $(UPGRADE),$(sort $(wildcard sql/$(EXTENSION)--*--*.sql)))

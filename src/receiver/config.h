@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RECEIVER_VERSION "0.15"
+#define RECEIVER_VERSION "0.16"
 
 typedef struct ReceiverConfig
 {

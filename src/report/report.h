@@ -15,7 +15,7 @@
 #include <libpq-fe.h>
 
 #ifndef JIMO_REPORT_VERSION
-#define JIMO_REPORT_VERSION "0.15"
+#define JIMO_REPORT_VERSION "0.16"
 #endif
 
 /*
