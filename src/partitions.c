@@ -45,12 +45,15 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
+#include "utils/snapmgr.h"
 
 #include "columns.h"
 #include "partitions.h"
 
 static SPIPlanPtr ensure_plan = NULL;
+static SPIPlanPtr horizon_plan = NULL;
 
 /*
  * Months known to exist, sorted, and the horizon, while cache_valid.  The
@@ -264,6 +267,35 @@ within_budget(Datum *months, int m, bool *left)
 }
 
 /*
+ * The retention horizon as committed now, whatever the transaction's
+ * snapshot: under REPEATABLE READ the snapshot may predate a jimo.expire()
+ * that committed since, and read through it the horizon let an expired
+ * event's month be created again and the event stored, counted twice (an
+ * audit found it in 0.15, with the receiver's batches too when the database
+ * defaulted to that isolation).  Called with jimo.events locked, so no
+ * expiry can commit after this read until the transaction ends.
+ */
+static TimestampTz
+latest_horizon(void)
+{
+	bool		isnull;
+	Datum		horizon;
+	int			rc;
+
+	if (horizon_plan == NULL)
+		horizon_plan = jimo_prepare("SELECT max(upper_bound) FROM jimo.expired_months",
+									0, NULL);
+	rc = SPI_execute_snapshot(horizon_plan, NULL, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, true, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "jimo: reading the retention horizon failed: %s",
+			 SPI_result_code_string(rc));
+	horizon = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+							&isnull);
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(horizon);
+}
+
+/*
  * times[0 .. n-1]: the event times of a chunk (sorted in place).  Returns
  * the retention horizon, or DT_NOBEGIN when nothing was ever expired (or
  * the schema predates partitions: a new library runs against the old
@@ -276,9 +308,9 @@ jimo_partitions_prepare(TimestampTz *times, int n, bool *deferred)
 {
 	Datum	   *months;
 	Datum		arg;
-	bool		isnull;
-	Datum		horizon;
+	TimestampTz horizon;
 	int			m = 0;
+	int			k;
 	int			i;
 	int			rc;
 	Oid			nsp = get_namespace_oid("jimo", false);
@@ -297,6 +329,20 @@ jimo_partitions_prepare(TimestampTz *times, int n, bool *deferred)
 		cache_valid = false;
 	}
 
+	/*
+	 * Hold jimo.events as the chunk's write will (RowExclusiveLock, which
+	 * other ingest does not wait for) from before its months and horizon are
+	 * known to the end of the transaction.  jimo.expire() drops or detaches a
+	 * month only with jimo.events locked exclusively, so it waits for this
+	 * transaction rather than taking a month away between this check and the
+	 * write (in 0.15 the write then failed the whole call: "no partition of
+	 * jimo.events holds the stored event time"); and taking the lock reads
+	 * the invalidations of an expiry that committed before it, so that the
+	 * months remembered below are forgotten.
+	 */
+	if (OidIsValid(events_relid))
+		LockRelationOid(events_relid, RowExclusiveLock);
+
 	for (i = 0; i < n; i++)
 		times[i] = utc_month(times[i]);
 	qsort(times, n, sizeof(TimestampTz), timestamptz_cmp_qsort);
@@ -311,12 +357,18 @@ jimo_partitions_prepare(TimestampTz *times, int n, bool *deferred)
 		return known_horizon;
 	}
 
-	m = within_budget(months, m, deferred);
+	/* months before the horizon are never created again: their events are rejected */
+	horizon = latest_horizon();
+	for (i = 0, k = 0; i < m; i++)
+		if (horizon == DT_NOBEGIN || DatumGetTimestampTz(months[i]) >= horizon)
+			months[k++] = months[i];
+	m = within_budget(months, k, deferred);
 	if (m == 0)
 	{
-		/* every month is one this transaction may not create: none exists */
+		/* nothing to create, or every month one this transaction may not */
+		remember(months, 0, horizon);
 		pfree(months);
-		return cache_valid ? known_horizon : DT_NOBEGIN;
+		return horizon;
 	}
 
 	if (ensure_plan == NULL)
@@ -329,15 +381,14 @@ jimo_partitions_prepare(TimestampTz *times, int n, bool *deferred)
 	arg = PointerGetDatum(construct_array(months, m, TIMESTAMPTZOID,
 										  sizeof(TimestampTz), true,
 										  TYPALIGN_DOUBLE));
+	/* what it returns is the horizon as of the snapshot: latest_horizon() is used */
 	rc = SPI_execute_plan(ensure_plan, &arg, NULL, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "jimo: jimo.ensure_partitions failed: %s",
 			 SPI_result_code_string(rc));
-	horizon = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-							&isnull);
-	remember(months, m, isnull ? DT_NOBEGIN : DatumGetTimestampTz(horizon));
+	remember(months, m, horizon);
 	pfree(months);
-	return known_horizon;
+	return horizon;
 }
 
 int
