@@ -266,11 +266,18 @@ worker_connect(Worker *w)
 	 * before its WAL is flushed and a crash loses it: acknowledged events
 	 * missing after recovery.  So off becomes on; any other value flushes
 	 * locally at least and is left as set (remote_apply is stronger).
+	 *
+	 * Batches run in READ COMMITTED whatever the database or role default:
+	 * ingest's locking is designed for it, and under REPEATABLE READ or
+	 * SERIALIZABLE two workers storing the same jimer's events fail each
+	 * other's batches with serialization errors (every body answered 503,
+	 * then sent again).
 	 */
 	snprintf(sql, sizeof(sql),
 			 "SELECT set_config('statement_timeout', '%d', false), "
 			 "CASE WHEN current_setting('synchronous_commit') = 'off' "
-			 "THEN set_config('synchronous_commit', 'on', false) END",
+			 "THEN set_config('synchronous_commit', 'on', false) END, "
+			 "set_config('default_transaction_isolation', 'read committed', false)",
 			 config.db_timeout_ms / 10 * 9);
 	if (!setup_step(w, "session settings", sql, PGRES_TUPLES_OK, NULL))
 		return;
