@@ -27,6 +27,7 @@ OBJS = \
 	src/layout.o \
 	src/partitions.o \
 	src/probe.o \
+	src/number_text.o \
 	src/payload.o \
 	src/rollups.o \
 	src/step_scales.o \

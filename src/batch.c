@@ -38,6 +38,7 @@
 #include "fold.h"
 #include "journeys.h"
 #include "layout.h"
+#include "number_text.h"
 #include "partitions.h"
 #include "rollups.h"
 #include "step_scales.h"
@@ -86,7 +87,10 @@ parse_item(JimoItem *it, JimoEvent *ev)
 		it->jsonb = palloc(VARSIZE(parsed));
 		memcpy(it->jsonb, parsed, VARSIZE(parsed));
 		MemoryContextReset(scratch_cxt);
+		jimo_check_number_text(it->jsonb, it->text_len);
 	}
+	else
+		jimo_check_number_text(it->jsonb, VARSIZE(it->jsonb));
 	jimo_event_parse(it->jsonb, ev);
 	it->ev = ev;
 }
