@@ -76,3 +76,28 @@ AS $$
 $$;
 COMMENT ON FUNCTION jimo.answer_periods(text, timestamptz, timestamptz) IS
 'The starts of the weeks or months (grain) from the one holding first_at to the one holding last_at, in the session''s time zone: the periods of the survey trends';
+
+-- The same periods for one step, without the empty ones past a bound: every
+-- week or month from 2000 to a year from now that the step's first and last
+-- answers span, and beyond those bounds only the periods its answers fall in.
+-- An answer is accepted up to the year 275760; one there made the trends
+-- generate 14 million weeks for its step (an audit of 0.15: over 120 s).
+CREATE FUNCTION jimo.answer_periods(grain text, survey uuid, step text,
+                                    first_at timestamptz, last_at timestamptz)
+    RETURNS SETOF timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE ROWS 8
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH b AS (SELECT greatest(first_at, timestamptz '2000-01-01 00:00+00') AS lo,
+                      least(last_at, now() + interval '1 year') AS hi)
+    SELECT generate_series(date_trunc(grain, b.lo), b.hi, ('1 ' || grain)::interval)
+    FROM b WHERE b.lo <= b.hi
+    UNION
+    SELECT date_trunc(grain, a.answered_at)
+    FROM b, jimo.step_answers(survey, step, first_at, b.lo) a
+    UNION
+    SELECT date_trunc(grain, a.answered_at)
+    FROM b, jimo.step_answers(survey, step, b.hi, last_at + interval '1 microsecond') a
+$$;
+COMMENT ON FUNCTION jimo.answer_periods(text, uuid, text, timestamptz, timestamptz) IS
+'The starts of the weeks or months (grain) of a survey step''s answers, in the session''s time zone: every one from the period of its first answer to that of its last between 2000 and a year from now, and outside that only those its answers fall in (0.16): the periods of the survey trends';

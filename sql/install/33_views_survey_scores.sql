@@ -165,7 +165,8 @@ SELECT
     jimo.tag_names(x.tags) AS tags
 FROM jimo.survey_step_scales k
 CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
-CROSS JOIN LATERAL jimo.answer_periods(g.grain, k.first_answered_at, k.last_answered_at) AS p(period_start)
+CROSS JOIN LATERAL jimo.answer_periods(g.grain, k.experience_uid, k.step_uid,
+                                     k.first_answered_at, k.last_answered_at) AS p(period_start)
 CROSS JOIN LATERAL (
     SELECT
         count(*) AS responses,
@@ -204,7 +205,8 @@ SELECT
     jimo.tag_names(x.tags) AS tags
 FROM jimo.survey_step_scales k
 CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
-CROSS JOIN LATERAL jimo.answer_periods(g.grain, k.first_answered_at, k.last_answered_at) AS p(period_start)
+CROSS JOIN LATERAL jimo.answer_periods(g.grain, k.experience_uid, k.step_uid,
+                                     k.first_answered_at, k.last_answered_at) AS p(period_start)
 CROSS JOIN LATERAL (
     SELECT
         count(*) AS responses,

@@ -14,6 +14,7 @@ GRANT EXECUTE ON FUNCTION jimo.answer_float8(numeric) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.funnel_window_end(timestamptz, interval) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.step_answers(uuid, text, timestamptz, timestamptz) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.answer_periods(text, timestamptz, timestamptz) TO jimo_reader;
+GRANT EXECUTE ON FUNCTION jimo.answer_periods(text, uuid, text, timestamptz, timestamptz) TO jimo_reader;
 GRANT EXECUTE ON FUNCTION jimo.partition_stats(regclass) TO jimo_reader; -- jimo.partitions
 
 -- Readers may run the ordered funnels (40_window_funnel.sql); writers only ingest.
