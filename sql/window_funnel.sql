@@ -560,3 +560,33 @@ SELECT * FROM jimo.event_funnel(NULL, 'tour.completed');
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 \set SHOW_CONTEXT errors
+-- strict_once with strict_deduplication, rows matching two steps (0.16, an
+-- audit against ClickHouse's getEventLevelStrictOnce): view and click at
+-- 00:00 each match steps 1 and 2, buy at 00:05 step 3.  The items, by time
+-- and step: view and click reach level 1 (two chains); view's step-2 item
+-- extends click's chain to level 2; click's step-2 item finds level 2
+-- reached and ends the scan with 2, in either row order.  0.15 skipped that
+-- item because level 2's only chain held click already, and went on to 3.
+SELECT jimo.window_funnel('1 hour', 'strict_once,strict_deduplication', ts,
+                          e IN ('view', 'click'), e IN ('view', 'click'), e = 'buy') AS view_first
+FROM (VALUES ('2025-01-01 00:00+00'::timestamptz, 'view'), ('2025-01-01 00:00+00', 'click'),
+             ('2025-01-01 00:05+00', 'buy')) v(ts, e);
+SELECT jimo.window_funnel('1 hour', 'strict_once,strict_deduplication', ts,
+                          e IN ('view', 'click'), e IN ('view', 'click'), e = 'buy') AS click_first
+FROM (VALUES ('2025-01-01 00:05+00'::timestamptz, 'buy'), ('2025-01-01 00:00+00', 'click'),
+             ('2025-01-01 00:00+00', 'view')) v(ts, e);
+-- strict_once over every combination of rows: 32 rows each matching all 32
+-- steps make more chains than any memory holds; the scan stops with 54000
+-- when its chains pass 512 MB (0.15 grew without bound and could not be
+-- cancelled).
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT jimo.window_funnel('1 day', 'strict_once', to_timestamp(i), VARIADIC array_fill(true, ARRAY[32]))
+FROM generate_series(1, 32) i;
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+\set SHOW_CONTEXT errors
+-- 1 000 rows each matching steps 1 and 2 of three: level 2 at most (the
+-- third never matches), and without quartic time (0.15: minutes).
+SELECT jimo.window_funnel('1 day', 'strict_once', to_timestamp(i), true, true, false)
+FROM generate_series(1, 1000) i;

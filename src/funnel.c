@@ -26,9 +26,7 @@
  *   - the result is the highest level reached; reaching the last ends the scan.
  * Modes, a comma-separated list ('' is the default):
  *   strict_deduplication  (ts, k>1) with level k already reached ends the
- *                         scan with the highest level reached (strict_once:
- *                         unless every chain at level k already holds that
- *                         row, in which case the item is ignored);
+ *                         scan with the highest level reached;
  *   strict_order          after the first step-1 item, an item matching no
  *                         step ends the scan with the highest level reached,
  *                         and (ts, k>1) with level k-1 not reached ends it
@@ -73,6 +71,7 @@
 #include "common/int.h"
 #include "common/int128.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -82,6 +81,12 @@
 
 /* ClickHouse's limit too; the steps of a row fit in one uint32 */
 #define FUNNEL_MAX_STEPS	32
+
+/* strict_once: the partial chains of one group's scan may take this much */
+#define FUNNEL_ONCE_MAX_BYTES	(512 * 1024 * 1024)
+
+/* strict_once: redundant chains are looked for while a level has fewer */
+#define ONCE_PRUNE_MAX	64
 
 #define FM_STRICT_DEDUPLICATION	0x01
 #define FM_STRICT_ORDER			0x02
@@ -558,6 +563,7 @@ typedef struct FunnelRun
 	bool		first_event;	/* a step-1 item was seen */
 	int			result;			/* -1 until decided */
 	bool		literal;		/* strict_once: keep the chains ClickHouse keeps */
+	MemoryContext chains_cxt;	/* strict_once: where the chains are */
 	struct
 	{
 		bool		reached;
@@ -662,22 +668,36 @@ once_add(FunnelRun *r, int level, OnceChain *c, int64 now)
 	int			i;
 	int			out = 0;
 
-	for (i = 0; !r->literal && i < l->n; i++)
+	/*
+	 * Literal: appended, as ClickHouse appends.  Until 0.16 every add also
+	 * copied the level's list, so a group of a few hundred rows matching
+	 * several steps took seconds (quartic where ClickHouse is quadratic).
+	 * Otherwise redundant chains are dropped while the level is short: a
+	 * level grows long only with many rows at one time (once_sweep keeps
+	 * one chain per level at each new time), and there comparing every new
+	 * chain with every kept one made 3 000 rows at three times take minutes;
+	 * keeping a redundant chain changes no result, it is what ClickHouse does.
+	 */
+	if (!r->literal && l->n < ONCE_PRUNE_MAX)
 	{
-		if (once_covers(l->chains[i], c, level, now, si))
+		for (i = 0; i < l->n; i++)
 		{
-			pfree(c);
-			return;
+			CHECK_FOR_INTERRUPTS();
+			if (once_covers(l->chains[i], c, level, now, si))
+			{
+				pfree(c);
+				return;
+			}
 		}
+		for (i = 0; i < l->n; i++)
+		{
+			if (once_covers(c, l->chains[i], level, now, si))
+				pfree(l->chains[i]);
+			else
+				l->chains[out++] = l->chains[i];
+		}
+		l->n = out;
 	}
-	for (i = 0; i < l->n; i++)
-	{
-		if (!r->literal && once_covers(c, l->chains[i], level, now, si))
-			pfree(l->chains[i]);
-		else
-			l->chains[out++] = l->chains[i];
-	}
-	l->n = out;
 	if (l->n == l->max)
 	{
 		l->max = l->max ? l->max * 2 : 4;
@@ -722,7 +742,22 @@ once_sweep(FunnelRun *r)
 static OnceChain *
 once_chain(FunnelRun *r, int64 first, int64 last)
 {
-	OnceChain  *c = palloc(offsetof(OnceChain, path) + r->nsteps * sizeof(uint32));
+	OnceChain  *c;
+
+	/*
+	 * ClickHouse keeps a chain per combination of rows, exponential in the
+	 * steps a row may match at once; its memory tracker ends such a query.
+	 * Here the scan's own context is bounded, and the scan can be cancelled.
+	 */
+	CHECK_FOR_INTERRUPTS();
+	if (MemoryContextMemAllocated(r->chains_cxt, false) > FUNNEL_ONCE_MAX_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("jimo.window_funnel: strict_once needs more than %d MB of partial chains for one group",
+						FUNNEL_ONCE_MAX_BYTES / (1024 * 1024)),
+				 errdetail("With strict_once every partial chain of rows is kept, as ClickHouse keeps them: one per combination of rows when rows match several steps."),
+				 errhint("Use fewer rows per group, steps that do not overlap, or another mode.")));
+	c = palloc(offsetof(OnceChain, path) + r->nsteps * sizeof(uint32));
 
 	c->first = first;
 	c->last = last;
@@ -752,6 +787,7 @@ feed_once(FunnelRun *r, int64 ts, int step, uint32 row)
 	int			i;
 	int			kept;
 
+	CHECK_FOR_INTERRUPTS();
 	if (idx < 0)
 	{
 		/* a row matching no step (strict_order only) */
@@ -768,20 +804,14 @@ feed_once(FunnelRun *r, int64 ts, int step, uint32 row)
 		r->first_event = true;
 		return false;
 	}
+	/*
+	 * As in ClickHouse, whatever rows the chains at this level hold: until
+	 * 0.16 the item was skipped when every one held this very row (which
+	 * matched an earlier step too), and a funnel of rows matching several
+	 * steps went one level further than ClickHouse (an audit found it).
+	 */
 	if ((r->flags & FM_STRICT_DEDUPLICATION) && r->once[idx].n > 0)
-	{
-		/*
-		 * A repeat only if some chain at this level does not hold this very
-		 * row (which matched an earlier step too); otherwise the item is
-		 * spent here.
-		 */
-		for (i = 0; i < r->once[idx].n; i++)
-		{
-			if (!once_holds(r->once[idx].chains[i], idx + 1, row))
-				return decide(r, highest_reached(r));
-		}
-		return false;
-	}
+		return decide(r, highest_reached(r));
 	if ((r->flags & FM_STRICT_ORDER) && r->first_event && r->once[idx - 1].n == 0)
 	{
 		if (r->flags & FM_ALLOW_REENTRY)
@@ -921,6 +951,7 @@ funnel_level(const FunnelState *st)
 									ALLOCSET_SMALL_SIZES);
 		old = MemoryContextSwitchTo(cxt);
 	}
+	r->chains_cxt = cxt;
 	r->nsteps = st->nsteps;
 	r->flags = st->flags;
 	r->window = st->window;
