@@ -590,3 +590,7 @@ FROM generate_series(1, 32) i;
 -- third never matches), and without quartic time (0.15: minutes).
 SELECT jimo.window_funnel('1 day', 'strict_once', to_timestamp(i), true, true, false)
 FROM generate_series(1, 1000) i;
+-- A window longer than 292 277 years (INT64_MAX microseconds) is unbounded:
+-- timestamps span more than that, and 0.15 answered 1 here.
+SELECT jimo.window_funnel('2147483647 days', ts, s = 1, s = 2)
+FROM (VALUES ('4713-01-01 00:00+00 BC'::timestamptz, 1), ('294276-12-31 00:00+00', 2)) v(ts, s);

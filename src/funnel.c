@@ -578,8 +578,15 @@ in_window(const FunnelRun *r, int64 first, int64 ts)
 {
 	int64		limit;
 
-	/* past the largest timestamp: every later row is inside */
-	if (pg_add_s64_overflow(first, r->window, &limit))
+	/*
+	 * A window capped at INT64_MAX microseconds (292 277 years, see
+	 * window_microseconds) is unbounded: timestamps span up to 299 000
+	 * years, so first + the cap could still fall short of a later row (0.15
+	 * answered 1 for '2147483647 days' over 4713 BC .. 294276 AD).  Past the
+	 * largest timestamp: every later row is inside.
+	 */
+	if (r->window == PG_INT64_MAX ||
+		pg_add_s64_overflow(first, r->window, &limit))
 		return true;
 	return ts <= limit;
 }

@@ -214,7 +214,7 @@ BEGIN
                   FROM %s e
                   JOIN jimo.journeys s
                     ON s.jimer_uid = e.jimer_key AND s.experience_uid = e.experience_uid
-                 WHERE e.name LIKE '%%.completed' AND e.name NOT LIKE '%%.%%.%%'
+                 WHERE e.name LIKE '%%.completed' AND e.name !~ '^[^.]*\.(step|task)\.completed$'
                    AND s.first_completed_at < s.first_started_at
                    AND e.occurred_at >= s.first_started_at
                  GROUP BY e.jimer_key, e.experience_uid) c

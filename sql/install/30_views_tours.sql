@@ -93,6 +93,10 @@ COMMENT ON COLUMN jimo.all_experiences.has_row IS 'False when the experience is 
 -- would cost the subquery as if it ran for every journey (it runs for almost
 -- none), and such estimates switch on JIT compilation that costs more than
 -- the whole query.
+-- A completion is what journeys count as one (classify() in src/event.c): a
+-- name ending in .completed that is not a step's or a task's.  Until 0.16 the
+-- lookup left out every name of three parts, so a jimer whom a completion
+-- such as tour.v2.completed converted lost it here once a later one arrived.
 CREATE FUNCTION jimo.completion_at_or_after(experience uuid, jimer uuid, since timestamptz)
     RETURNS timestamptz
     LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
@@ -102,7 +106,7 @@ AS $$
         (SELECT min(e.occurred_at)
            FROM jimo.events e
           WHERE e.jimer_uid = $2 AND e.experience_uid = $1 AND e.occurred_at >= $3
-            AND e.name LIKE '%.completed' AND e.name NOT LIKE '%.%.%'),
+            AND e.name LIKE '%.completed' AND e.name !~ '^[^.]*\.(step|task)\.completed$'),
         (SELECT j.expired_completion_at
            FROM jimo.journeys j
           WHERE j.experience_uid = $1 AND j.jimer_uid = $2 AND j.expired_completion_at >= $3))

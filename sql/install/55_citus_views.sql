@@ -107,7 +107,7 @@ BEGIN
             FROM jimo.events e
             WHERE e.jimer_key = j.jimer_uid AND e.experience_uid = j.experience_uid
               AND e.occurred_at >= j.first_started_at
-              AND e.name LIKE '%.completed' AND e.name NOT LIKE '%.%.%'
+              AND e.name LIKE '%.completed' AND e.name !~ '^[^.]*\.(step|task)\.completed$'
               AND j.completions > 2 AND j.first_completed_at < j.first_started_at
               AND j.last_completed_at >= j.first_started_at
         ) p ON true
