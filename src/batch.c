@@ -65,6 +65,9 @@ static MemoryContext scratch_cxt = NULL;
 static void
 parse_item(JimoItem *it, JimoEvent *ev)
 {
+	if (scratch_cxt == NULL)
+		scratch_cxt = AllocSetContextCreate(TopMemoryContext, "jimo parse",
+											ALLOCSET_DEFAULT_SIZES);
 	if (it->jsonb == NULL)
 	{
 		MemoryContext cxt = CurrentMemoryContext;
@@ -78,19 +81,23 @@ parse_item(JimoItem *it, JimoEvent *ev)
 			it->text_len = it->len;
 		}
 		it->body_is_text = true;
-		if (scratch_cxt == NULL)
-			scratch_cxt = AllocSetContextCreate(TopMemoryContext, "jimo parse",
-												ALLOCSET_DEFAULT_SIZES);
 		MemoryContextSwitchTo(scratch_cxt);
 		parsed = jimo_payload_parse(it->text, it->text_len);
+		jimo_check_number_text(parsed, it->text_len);
 		MemoryContextSwitchTo(cxt);
 		it->jsonb = palloc(VARSIZE(parsed));
 		memcpy(it->jsonb, parsed, VARSIZE(parsed));
 		MemoryContextReset(scratch_cxt);
-		jimo_check_number_text(it->jsonb, it->text_len);
 	}
 	else
+	{
+		/* the check's iterators and magnitudes, gone with the scratch */
+		MemoryContext cxt = MemoryContextSwitchTo(scratch_cxt);
+
 		jimo_check_number_text(it->jsonb, VARSIZE(it->jsonb));
+		MemoryContextSwitchTo(cxt);
+		MemoryContextReset(scratch_cxt);
+	}
 	jimo_event_parse(it->jsonb, ev);
 	it->ev = ev;
 }
