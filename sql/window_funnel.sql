@@ -594,3 +594,12 @@ FROM generate_series(1, 1000) i;
 -- timestamps span more than that, and 0.15 answered 1 here.
 SELECT jimo.window_funnel('2147483647 days', ts, s = 1, s = 2)
 FROM (VALUES ('4713-01-01 00:00+00 BC'::timestamptz, 1), ('294276-12-31 00:00+00', 2)) v(ts, s);
+-- A steps array passed whole is read from its first element wherever it
+-- starts (0.15: NULL names and 0 jimers), and two dimensions are refused.
+SELECT step, event_name, jimers FROM jimo.event_funnel('7 days', VARIADIC '[5:6]={tour.completed,survey.completed}'::text[]);
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT * FROM jimo.event_funnel('7 days', VARIADIC '{{tour.completed,survey.completed}}'::text[]);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+\set SHOW_CONTEXT errors

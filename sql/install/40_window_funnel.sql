@@ -116,7 +116,14 @@ BEGIN
     ELSIF n > 32 THEN
         RAISE EXCEPTION 'jimo.event_funnel: at most 32 steps, got %', n
             USING ERRCODE = 'too_many_arguments';
+    ELSIF array_ndims(step_events) > 1 THEN
+        RAISE EXCEPTION 'jimo.event_funnel: the step events must be a list, got an array of % dimensions',
+                        array_ndims(step_events)
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- step i is step_events[i]: an array passed whole may start elsewhere
+    -- than 1 ('[5:6]={a,b}'; 0.15 read NULL names for it and counted nobody)
+    step_events := ARRAY(SELECT unnest(step_events));
     RETURN QUERY EXECUTE format($q$
         WITH levels AS (
             SELECT jimo.window_funnel($2, e.occurred_at, %s) AS level
